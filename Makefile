@@ -1,0 +1,127 @@
+# ctdb checksamba / checktcpport: plain GNU make, no generated build system.
+#
+#   make                  build build/ctdb
+#   make check            unit, scenario and integration tests
+#   make install          PREFIX=/usr/local DESTDIR=
+#   make install-eventscript CTDB_BASE=/etc/ctdb
+#   make demo             the whole point, against a real smbd (root)
+#   make bench            side-by-side benchmarks (root)
+
+PREFIX     ?= /usr/local
+BINDIR     ?= $(PREFIX)/bin
+MANDIR     ?= $(PREFIX)/share/man
+SCRIPTDIR  ?= $(PREFIX)/share/ctdb-checksamba
+CTDB_BASE  ?= /etc/ctdb
+STOCK_CTDB ?= /usr/bin/ctdb
+
+CC         ?= cc
+CFLAGS     ?= -O2 -g
+WARNFLAGS  := -Wall -Wextra -Werror -Wshadow -Wformat=2 -Wmissing-prototypes \
+	      -Wstrict-prototypes -Wno-unused-parameter
+PKG_CONFIG ?= pkg-config
+
+# Every dependency is checked here, so that a missing one names its
+# Debian package instead of failing deep inside the compiler.
+NEED_BUILD := $(filter-out clean help,$(or $(MAKECMDGOALS),all))
+ifneq ($(NEED_BUILD),)
+ifneq ($(shell $(PKG_CONFIG) --version 2>/dev/null),)
+else
+$(error pkg-config not found: apt-get install pkg-config)
+endif
+ifneq ($(shell $(PKG_CONFIG) --exists popt && echo y),y)
+$(error libpopt not found: apt-get install libpopt-dev)
+endif
+ifneq ($(shell $(PKG_CONFIG) --exists talloc && echo y),y)
+$(error libtalloc not found: apt-get install libtalloc-dev)
+endif
+endif
+
+HAVE_WBCLIENT ?= $(shell $(PKG_CONFIG) --exists wbclient && echo 1 || echo 0)
+PKGS := popt talloc
+ifeq ($(HAVE_WBCLIENT),1)
+PKGS += wbclient
+WB_CPPFLAGS := -DHAVE_WBCLIENT=1
+WB_LIBS := -pthread
+endif
+
+CPPFLAGS += -I. -D_GNU_SOURCE $(WB_CPPFLAGS) \
+	    -DSTOCK_CTDB='"$(STOCK_CTDB)"' \
+	    $(shell $(PKG_CONFIG) --cflags $(PKGS) 2>/dev/null)
+LDLIBS   += $(shell $(PKG_CONFIG) --libs $(PKGS) 2>/dev/null) $(WB_LIBS)
+
+B := build
+LIB_SRC  := $(sort $(wildcard checks/*.c compat/*.c)) \
+	    $(filter-out cmd/main.c,$(sort $(wildcard cmd/*.c)))
+LIB_OBJ  := $(LIB_SRC:%.c=$(B)/%.o)
+UNIT_SRC := $(sort $(wildcard tests/unit/test_*.c))
+UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(B)/tests/%)
+HELPER_SRC := $(sort $(wildcard tests/helpers/*.c))
+HELPER_BIN := $(HELPER_SRC:tests/helpers/%.c=$(B)/tests/helpers/%)
+
+all: $(B)/ctdb
+
+$(B)/%.o: %.c
+	@mkdir -p $(@D)
+	$(CC) $(CPPFLAGS) $(CFLAGS) $(WARNFLAGS) -MMD -MP -c -o $@ $<
+
+$(B)/libchecks.a: $(LIB_OBJ)
+	@rm -f $@
+	$(AR) rcs $@ $^
+
+$(B)/ctdb: $(B)/cmd/main.o $(B)/libchecks.a
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+$(B)/tests/test_%: tests/unit/test_%.c $(B)/libchecks.a
+	@mkdir -p $(@D)
+	$(CC) $(CPPFLAGS) $(CFLAGS) $(WARNFLAGS) -Wno-missing-prototypes \
+		$(shell $(PKG_CONFIG) --cflags cmocka) -o $@ $< \
+		$(B)/libchecks.a $(LDLIBS) $(shell $(PKG_CONFIG) --libs cmocka)
+
+$(B)/tests/helpers/%: tests/helpers/%.c
+	@mkdir -p $(@D)
+	$(CC) $(CPPFLAGS) $(CFLAGS) $(WARNFLAGS) -Wno-missing-prototypes -o $@ $< $(LDLIBS)
+
+unit-tests: $(UNIT_BIN) $(HELPER_BIN)
+
+# The whole suite: unit (cmocka), scenario (stubs on PATH, real sockets)
+# and integration (real smbd, winbindd, ctdbd; root).  One summary line.
+check: all unit-tests
+	@tests/run-all.sh
+
+check-unit: all unit-tests
+	@tests/run-all.sh unit
+
+check-scenarios: all unit-tests
+	@tests/run-all.sh scenarios
+
+check-integration: all unit-tests
+	@tests/run-all.sh integration
+
+demo: all
+	@tests/integration/demo.sh
+
+install: all
+	@scripts/install-frontend.sh "$(B)/ctdb" "$(DESTDIR)$(BINDIR)/ctdb"
+	install -d "$(DESTDIR)$(MANDIR)/man1" "$(DESTDIR)$(SCRIPTDIR)"
+	install -m 0644 man/*.1 "$(DESTDIR)$(MANDIR)/man1/"
+	for s in 50.samba 50.samba.script; do \
+		sed -e 's|@CTDB_FRONTEND@|$(BINDIR)/ctdb|g' scripts/$$s \
+			> "$(DESTDIR)$(SCRIPTDIR)/$$s.tmp" && \
+		chmod 0755 "$(DESTDIR)$(SCRIPTDIR)/$$s.tmp" && \
+		mv "$(DESTDIR)$(SCRIPTDIR)/$$s.tmp" "$(DESTDIR)$(SCRIPTDIR)/$$s" || exit 1; \
+	done
+
+install-eventscript:
+	@scripts/install-eventscript.sh "$(DESTDIR)$(SCRIPTDIR)/50.samba.script" \
+		"$(DESTDIR)$(CTDB_BASE)"
+
+clean:
+	rm -rf $(B)
+
+help:
+	@sed -n '2,9p' Makefile | sed 's/^# *//'
+
+.PHONY: all check check-unit check-scenarios check-integration unit-tests \
+	demo install install-eventscript clean help
+
+-include $(LIB_OBJ:.o=.d) $(B)/cmd/main.d

@@ -1,0 +1,70 @@
+/*
+ * Running external programs: fork and execv with an argument vector,
+ * never a shell, always within the run's deadline.
+ */
+#ifndef CHECKS_RUN_H
+#define CHECKS_RUN_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <talloc.h>
+
+#include "checks/util.h"
+
+struct run_result {
+	int status;		/* exit status, when the program exited */
+	int sig;		/* signal that ended it, else 0 */
+	int err;		/* errno of a failed exec (ENOENT, EACCES), else 0 */
+	bool timed_out;		/* killed at the deadline */
+	char *out;		/* stdout, NUL-terminated, talloc child */
+	size_t outlen;
+	char *errout;		/* stderr, NUL-terminated, talloc child */
+	size_t errlen;
+};
+
+/**
+ * @brief Find @p name in $PATH (or take it as is when it holds a '/').
+ * @param[out] path talloc child of @p mem_ctx
+ * @return 0, ENOENT when there is no executable file of that name, ENOMEM
+ */
+int run_find_program(TALLOC_CTX *mem_ctx, const char *name, char **path);
+
+/**
+ * @brief Run argv[0] (looked up in $PATH) with stdin on /dev/null,
+ * capture stdout and stderr, and wait at most until @p dl.
+ *
+ * The child runs in a process group of its own; at the deadline the
+ * whole group gets SIGKILL and is reaped.  A program that cannot be
+ * executed yields res->err (ENOENT for a missing one), not a failure
+ * of this function.
+ *
+ * @param[in]  mem_ctx talloc parent of *res
+ * @param[out] res     the outcome
+ * @return 0 when the program was run (whatever its outcome), errno when
+ *         it could not be started (fork or pipe failed, ENOMEM)
+ */
+int run_bounded(TALLOC_CTX *mem_ctx, const char *const *argv,
+		const struct deadline *dl, struct run_result **res);
+
+/**
+ * @brief True when @p res is a clean exit with status 0.
+ */
+bool run_ok(const struct run_result *res);
+
+/**
+ * @brief Describe @p res for DEBUG output ("exited with 1", "timed out
+ * after 10 s", "not found", ...).  talloc child of @p mem_ctx.
+ */
+char *run_describe(TALLOC_CTX *mem_ctx, const struct run_result *res);
+
+/**
+ * @brief Start argv fully detached: double fork, own session, stdio
+ * on /dev/null, not waited for (the intermediate child is reaped at
+ * once, so no zombie is left).  @p keep_fd, when >= 0, is passed on
+ * open to the program (e.g. a held lock); every other descriptor of
+ * ours is close-on-exec.
+ * @return 0 when the program was started, errno otherwise
+ */
+int run_detached(const char *const *argv, int keep_fd);
+
+#endif

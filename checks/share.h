@@ -1,0 +1,45 @@
+/*
+ * Share directory probes (spec 3.2 step 3 and 3.5): every path is
+ * probed in a forked child, all in parallel, within the deadline.  A
+ * probe that does not answer is left behind (it may be stuck in the
+ * kernel) and recorded in the state directory by PID and start time,
+ * so that the next run reports that directory at once instead of
+ * starting a second probe.
+ */
+#ifndef CHECKS_SHARE_H
+#define CHECKS_SHARE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <talloc.h>
+
+#include "checks/smbconf.h"
+#include "checks/util.h"
+
+struct share_failure {
+	const char *path;	/* the first failing path, in share order */
+	bool hung;		/* no answer within the deadline */
+};
+
+/**
+ * @brief The share paths to check: every share's path except empty
+ * ones, ones containing '%', and shares with "available = no".
+ * Duplicates once.  Returns the count; *paths is a talloc child of
+ * @p mem_ctx.
+ */
+size_t share_paths(TALLOC_CTX *mem_ctx, const struct smbconf *conf,
+		   const char ***paths);
+
+/**
+ * @brief Probe @p paths (each must be a directory).
+ * @param[in]  state_dir where stuck probes are recorded (NULL: not
+ *             recorded)
+ * @param[out] fail NULL when all are fine, else talloc child of
+ *             @p mem_ctx
+ * @return 0, or errno when probing could not be done at all
+ */
+int share_probe(TALLOC_CTX *mem_ctx, const char *state_dir,
+		const char *const *paths, size_t npaths,
+		const struct deadline *dl, struct share_failure **fail);
+
+#endif

@@ -1,0 +1,73 @@
+/*
+ * Is anything listening on a TCP port?  Read from the kernel's table of
+ * listening sockets: netlink sock_diag asking for LISTEN sockets only
+ * (IPv4, then IPv6), /proc/net/tcp{,6} where netlink is not available,
+ * and a bind probe only where neither is.
+ */
+#ifndef CHECKS_TCPPORT_H
+#define CHECKS_TCPPORT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <talloc.h>
+
+#include "checks/check.h"
+
+enum tcpport_method {
+	TCPPORT_NETLINK,
+	TCPPORT_PROC,
+	TCPPORT_BIND,
+};
+
+struct tcpport_opts {
+	const char *proc_root;	/* NULL: "/proc" */
+	bool no_netlink;	/* tests: skip sock_diag */
+	bool no_proc;		/* tests: skip /proc */
+};
+
+struct tcpport_answer {
+	enum tcpport_method method;	/* what decided */
+	size_t nports;
+	bool *listening;		/* [nports] */
+	char **addrs;			/* [nports]: "127.0.0.1:445 [::1]:445"
+					 * or NULL (not for TCPPORT_BIND) */
+};
+
+/** @brief "netlink", "/proc/net/tcp" or "bind probe". */
+const char *tcpport_method_name(enum tcpport_method method);
+
+/**
+ * @brief Which of @p ports have a listener, in this network namespace,
+ * on any local IPv4 or IPv6 address.  Connections (ESTABLISHED,
+ * TIME-WAIT, ...) never count.
+ * @param[in]  mem_ctx talloc parent of *ans
+ * @return 0 on success, errno when no method could decide
+ */
+int tcpport_query(TALLOC_CTX *mem_ctx, const struct tcpport_opts *opts,
+		  const uint16_t *ports, size_t nports,
+		  struct tcpport_answer **ans);
+
+/**
+ * @brief Parse one line of /proc/net/tcp or /proc/net/tcp6.
+ * @param[out] port   local port (host order)
+ * @param[out] listen true when the st column is 0A (LISTEN)
+ * @param[out] addr   printable local address ("127.0.0.1", "::1"),
+ *                    at least 46 bytes
+ * @return 0, or EINVAL for a header or malformed line
+ */
+int tcpport_parse_proc_line(const char *line, uint16_t *port, bool *listen,
+			    char *addr, size_t addrlen);
+
+/**
+ * @brief In-process bind probe, the stock tool's method: try to bind
+ * 0.0.0.0:PORT (and [::]:PORT).  EADDRINUSE means in use.
+ * @param[out] in_use true when a bind failed with EADDRINUSE
+ * @return 0, or the errno of another failure
+ */
+int tcpport_bind_probe(uint16_t port, bool *in_use);
+
+extern const struct port_checker checker_ctdb;
+extern const struct port_checker checker_bind;
+
+#endif
