@@ -60,12 +60,34 @@ int tcpport_parse_proc_line(const char *line, uint16_t *port, bool *listen,
 			    char *addr, size_t addrlen);
 
 /**
- * @brief In-process bind probe, the stock tool's method: try to bind
- * 0.0.0.0:PORT (and [::]:PORT).  EADDRINUSE means in use.
+ * @brief Parse one buffer received from a sock_diag dump (pure: no I/O).
+ * LISTEN sockets of the ports asked for are marked in @p ans, their
+ * addresses appended to ans->addrs[] (talloc children of @p ans).
+ * Messages whose sequence number is not @p seq, or whose port id is not
+ * @p pid (when @p pid is not 0), are ignored.
+ * @param[in,out] ans  listening[] and addrs[] sized ans->nports
+ * @param[in]     ports the ports asked for, [ans->nports]
+ * @param[out]    done true once NLMSG_DONE was seen
+ * @param[out]    intr set to true when a message carried NLM_F_DUMP_INTR
+ * @return 0, the errno of an NLMSG_ERROR (or of NLMSG_DONE), EBADMSG for
+ *         a malformed buffer, ENOMEM
+ */
+int tcpport_parse_diag(struct tcpport_answer *ans, const uint16_t *ports,
+		       const void *buf, size_t len, uint32_t seq, uint32_t pid,
+		       bool *done, bool *intr);
+
+/**
+ * @brief In-process bind probe.  EADDRINUSE means in use.
+ * @param[in]  stock  the stock tool's method exactly: bind 0.0.0.0:PORT
+ *                    without SO_REUSEADDR, so a lingering connection
+ *                    (TIME-WAIT, FIN-WAIT) counts as in use and an
+ *                    IPv6-only listener is missed.  false: with
+ *                    SO_REUSEADDR, 0.0.0.0:PORT and then [::]:PORT, the
+ *                    least wrong probe (the last-resort fallback).
  * @param[out] in_use true when a bind failed with EADDRINUSE
  * @return 0, or the errno of another failure
  */
-int tcpport_bind_probe(uint16_t port, bool *in_use);
+int tcpport_bind_probe(uint16_t port, bool stock, bool *in_use);
 
 extern const struct port_checker checker_ctdb;
 extern const struct port_checker checker_bind;
