@@ -16,6 +16,7 @@ struct run_result {
 	int sig;		/* signal that ended it, else 0 */
 	int err;		/* errno of a failed exec (ENOENT, EACCES), else 0 */
 	bool timed_out;		/* killed at the deadline */
+	unsigned timed_out_seconds;	/* dl->seconds, for run_describe() */
 	char *out;		/* stdout, NUL-terminated, talloc child */
 	size_t outlen;
 	char *errout;		/* stderr, NUL-terminated, talloc child */
@@ -24,6 +25,9 @@ struct run_result {
 
 /**
  * @brief Find @p name in $PATH (or take it as is when it holds a '/').
+ * Only executable regular files count; empty PATH components (POSIX:
+ * the current directory) are skipped; an unset PATH means
+ * "/usr/local/bin:/usr/bin:/bin".
  * @param[out] path talloc child of @p mem_ctx
  * @return 0, ENOENT when there is no executable file of that name, ENOMEM
  */
@@ -34,7 +38,12 @@ int run_find_program(TALLOC_CTX *mem_ctx, const char *name, char **path);
  * capture stdout and stderr, and wait at most until @p dl.
  *
  * The child runs in a process group of its own; at the deadline the
- * whole group gets SIGKILL and is reaped.  A program that cannot be
+ * whole group gets SIGKILL and is reaped.  Once the program itself has
+ * exited, its pipes (held open by something it left behind) get at most
+ * 500 ms more, then the group is killed and the exit status reported.
+ * Each stream keeps its first 16 MiB; the rest is read and dropped.
+ * Scripts need a #! line: exec failures are not retried through a shell
+ * (ENOEXEC).  A program that cannot be
  * executed yields res->err (ENOENT for a missing one), not a failure
  * of this function.
  *

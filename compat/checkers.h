@@ -6,7 +6,9 @@
 #define COMPAT_CHECKERS_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
+#include <talloc.h>
 
 #include "checks/check.h"
 
@@ -25,5 +27,37 @@ extern const struct port_checker *const compat_checkers[];
 bool nmap_parse(const char *output, uint16_t port);
 bool netstat_parse(const char *output, uint16_t port);
 bool ss_parse(const char *output, uint16_t port);
+
+/*
+ * Shared by the external checkers (compat/checkers.c).
+ */
+
+/**
+ * @brief True when a local address as netstat or ss prints it
+ * ("0.0.0.0:445", ":::445", "[::1]:445", "*:445",
+ * "192.168.1.2%eth0:445") of @p len bytes ends in exactly ":PORT".
+ */
+bool compat_addr_has_port(const char *addr, size_t len, uint16_t port);
+
+/**
+ * @brief True when a table of sockets has a line whose (0-based)
+ * whitespace-separated field @p state_col is "LISTEN" and whose field
+ * @p addr_col is a local address with @p port.
+ */
+bool compat_table_listens(const char *output, unsigned state_col,
+			  unsigned addr_col, uint16_t port);
+
+/**
+ * @brief Run one external checker: argv within env->deadline, then
+ * @p understood on its stdout (false: cannot run) and @p parse for each
+ * port in order.  Fills @p res as struct port_checker's check() does.
+ * @return 0, or ENOMEM
+ */
+int compat_run_checker(TALLOC_CTX *mem_ctx, const struct checker_env *env,
+		       const char *const *argv,
+		       bool (*understood)(const char *output),
+		       bool (*parse)(const char *output, uint16_t port),
+		       const uint16_t *ports, size_t nports,
+		       struct check_result *res);
 
 #endif

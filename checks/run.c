@@ -1,0 +1,585 @@
+/*
+ * Running external programs: fork and execv with an argument vector,
+ * never a shell, always within the run's deadline.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/types.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "checks/run.h"
+
+/* Each captured stream is cut here; the rest is read and dropped. */
+#define RUN_MAX_CAPTURE (16 * 1024 * 1024)
+/* After the program exited, its pipes (held open by a grandchild that
+ * it left behind) get at most this long before the group is killed. */
+#define RUN_PIPE_GRACE_MS 500
+/* Without a pidfd, how often we look for the child's exit. */
+#define RUN_POLL_SLICE_MS 50
+/* How long run_detached() waits to learn whether exec worked. */
+#define RUN_DETACHED_EXEC_MS 2000
+
+static bool run_is_executable(const char *path)
+{
+	struct stat st;
+
+	if (stat(path, &st) != 0) {
+		return false;
+	}
+	if (!S_ISREG(st.st_mode)) {
+		return false;
+	}
+	return access(path, X_OK) == 0;
+}
+
+/*
+ * Empty PATH components (which POSIX reads as the current directory)
+ * are skipped: a monitor script has no business running programs from
+ * wherever it happens to be started.
+ */
+int run_find_program(TALLOC_CTX *mem_ctx, const char *name, char **path)
+{
+	TALLOC_CTX *tmp_ctx = NULL;
+	const char *env = NULL;
+	const char *p = NULL;
+	int ret = ENOENT;
+
+	*path = NULL;
+	if (name == NULL || name[0] == '\0') {
+		return ENOENT;
+	}
+	if (strchr(name, '/') != NULL) {
+		*path = talloc_strdup(mem_ctx, name);
+		return (*path == NULL) ? ENOMEM : 0;
+	}
+
+	tmp_ctx = talloc_new(mem_ctx);
+	if (tmp_ctx == NULL) {
+		return ENOMEM;
+	}
+	env = getenv("PATH");
+	if (env == NULL) {
+		env = "/usr/local/bin:/usr/bin:/bin";
+	}
+	p = env;
+	while (*p != '\0') {
+		size_t len = strcspn(p, ":");
+		char *cand = NULL;
+
+		if (len > 0) {
+			cand = talloc_asprintf(tmp_ctx, "%.*s/%s", (int)len, p,
+					       name);
+			if (cand == NULL) {
+				ret = ENOMEM;
+				goto done;
+			}
+			if (run_is_executable(cand)) {
+				*path = talloc_steal(mem_ctx, cand);
+				ret = 0;
+				goto done;
+			}
+			TALLOC_FREE(cand);
+		}
+		p += len;
+		if (*p == ':') {
+			p++;
+		}
+	}
+done:
+	talloc_free(tmp_ctx);
+	return ret;
+}
+
+/* In a freshly forked child: nothing inherited from us may change how
+ * the program sees signals.  Async-signal-safe calls only. */
+static void run_child_reset_signals(void)
+{
+	struct sigaction sa;
+	sigset_t set;
+	int sig;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = SIG_DFL;
+	sigemptyset(&sa.sa_mask);
+	for (sig = 1; sig < NSIG; sig++) {
+		if (sig == SIGKILL || sig == SIGSTOP) {
+			continue;
+		}
+		(void)sigaction(sig, &sa, NULL);
+	}
+	sigemptyset(&set);
+	(void)sigprocmask(SIG_SETMASK, &set, NULL);
+}
+
+/* Report the exec errno to the parent through the status pipe. */
+static void run_child_fail(int status_fd, int err)
+{
+	ssize_t n;
+
+	do {
+		n = write(status_fd, &err, sizeof(err));
+	} while (n < 0 && errno == EINTR);
+	_exit(127);
+}
+
+static void run_close(int *fd)
+{
+	if (*fd >= 0) {
+		close(*fd);
+		*fd = -1;
+	}
+}
+
+struct run_stream {
+	int fd;
+	char *buf;
+	size_t len;
+	size_t cap;
+};
+
+/* Read what is there; close the stream at EOF or on error. */
+static int run_stream_read(TALLOC_CTX *mem_ctx, struct run_stream *s)
+{
+	char scratch[4096];
+	ssize_t n;
+
+	if (s->len < RUN_MAX_CAPTURE) {
+		if (s->cap - s->len < 4096) {
+			size_t ncap = (s->cap == 0) ? 65536 : s->cap * 2;
+			char *nbuf = NULL;
+
+			if (ncap > RUN_MAX_CAPTURE + 1) {
+				ncap = RUN_MAX_CAPTURE + 1;
+			}
+			nbuf = talloc_realloc(mem_ctx, s->buf, char, ncap);
+			if (nbuf == NULL) {
+				return ENOMEM;
+			}
+			s->buf = nbuf;
+			s->cap = ncap;
+		}
+		/* keep one byte for the terminating NUL */
+		n = read(s->fd, s->buf + s->len, s->cap - s->len - 1);
+		if (n > 0) {
+			s->len += (size_t)n;
+		}
+	} else {
+		n = read(s->fd, scratch, sizeof(scratch));
+	}
+	if (n == 0 || (n < 0 && errno != EINTR && errno != EAGAIN)) {
+		run_close(&s->fd);
+	}
+	return 0;
+}
+
+static char *run_stream_finish(TALLOC_CTX *mem_ctx, struct run_stream *s,
+			       size_t *len)
+{
+	char *str = NULL;
+
+	if (s->buf == NULL) {
+		str = talloc_strdup(mem_ctx, "");
+		*len = 0;
+		return str;
+	}
+	s->buf[s->len] = '\0';
+	*len = s->len;
+	str = talloc_steal(mem_ctx, s->buf);
+	s->buf = NULL;
+	return str;
+}
+
+static int run_pidfd_open(pid_t pid)
+{
+#ifdef SYS_pidfd_open
+	int fd = (int)syscall(SYS_pidfd_open, pid, 0);
+
+	if (fd >= 0) {
+		(void)fcntl(fd, F_SETFD, FD_CLOEXEC);
+	}
+	return fd;
+#else
+	return -1;
+#endif
+}
+
+static void run_kill_group(pid_t pid, bool reaped)
+{
+	(void)kill(-pid, SIGKILL);
+	if (!reaped) {
+		(void)kill(pid, SIGKILL);
+	}
+}
+
+int run_bounded(TALLOC_CTX *mem_ctx, const char *const *argv,
+		const struct deadline *dl, struct run_result **res)
+{
+	TALLOC_CTX *tmp_ctx = NULL;
+	struct run_result *r = NULL;
+	struct run_stream sout = { .fd = -1 };
+	struct run_stream serr = { .fd = -1 };
+	int outp[2] = { -1, -1 };
+	int errp[2] = { -1, -1 };
+	int statp[2] = { -1, -1 };
+	int devnull = -1;
+	int pidfd = -1;
+	char *path = NULL;
+	pid_t pid = -1;
+	bool reaped = false;
+	int64_t exit_ms = 0;
+	int wstatus = 0;
+	int ret = 0;
+
+	*res = NULL;
+	if (argv == NULL || argv[0] == NULL || dl == NULL) {
+		return EINVAL;
+	}
+	tmp_ctx = talloc_new(mem_ctx);
+	if (tmp_ctx == NULL) {
+		return ENOMEM;
+	}
+	r = talloc_zero(tmp_ctx, struct run_result);
+	if (r == NULL) {
+		ret = ENOMEM;
+		goto done;
+	}
+
+	ret = run_find_program(tmp_ctx, argv[0], &path);
+	if (ret == ENOENT) {
+		r->err = ENOENT;
+		r->status = 127;
+		ret = 0;
+		goto finish;
+	}
+	if (ret != 0) {
+		goto done;
+	}
+
+	devnull = open("/dev/null", O_RDONLY | O_CLOEXEC);
+	if (devnull < 0) {
+		ret = errno;
+		goto done;
+	}
+	if (pipe2(outp, O_CLOEXEC) != 0 || pipe2(errp, O_CLOEXEC) != 0 ||
+	    pipe2(statp, O_CLOEXEC) != 0) {
+		ret = errno;
+		goto done;
+	}
+
+	pid = fork();
+	if (pid < 0) {
+		ret = errno;
+		goto done;
+	}
+	if (pid == 0) {
+		/* child: async-signal-safe calls only from here on */
+		(void)setpgid(0, 0);
+		run_child_reset_signals();
+		if (dup2(devnull, STDIN_FILENO) < 0 ||
+		    dup2(outp[1], STDOUT_FILENO) < 0 ||
+		    dup2(errp[1], STDERR_FILENO) < 0) {
+			run_child_fail(statp[1], errno);
+		}
+		execv(path, (char *const *)argv);
+		run_child_fail(statp[1], errno);
+	}
+
+	/* parent; also set the group here, so that a kill cannot miss it
+	 * whichever of us runs first */
+	(void)setpgid(pid, pid);
+	run_close(&outp[1]);
+	run_close(&errp[1]);
+	run_close(&statp[1]);
+	run_close(&devnull);
+	sout.fd = outp[0];
+	outp[0] = -1;
+	serr.fd = errp[0];
+	errp[0] = -1;
+	pidfd = run_pidfd_open(pid);
+
+	for (;;) {
+		struct pollfd pfd[4];
+		nfds_t n = 0;
+		int64_t limit;
+		int i, rc;
+
+		if (!reaped) {
+			pid_t w = waitpid(pid, &wstatus, WNOHANG);
+
+			if (w == pid) {
+				reaped = true;
+				exit_ms = util_now_ms();
+				run_close(&pidfd);
+			}
+		}
+		if (reaped && sout.fd < 0 && serr.fd < 0 && statp[0] < 0) {
+			break;
+		}
+
+		limit = deadline_left_ms(dl);
+		if (reaped) {
+			int64_t grace = exit_ms + RUN_PIPE_GRACE_MS -
+					util_now_ms();
+
+			if (grace < limit) {
+				limit = grace;
+			}
+		}
+		if (limit <= 0) {
+			/* deadline, or a grandchild holding our pipes */
+			if (!reaped) {
+				r->timed_out = true;
+				r->timed_out_seconds = dl->seconds;
+			}
+			run_kill_group(pid, reaped);
+			break;
+		}
+		if (!reaped && pidfd < 0 && limit > RUN_POLL_SLICE_MS) {
+			limit = RUN_POLL_SLICE_MS;
+		}
+
+		if (sout.fd >= 0) {
+			pfd[n].fd = sout.fd;
+			pfd[n++].events = POLLIN;
+		}
+		if (serr.fd >= 0) {
+			pfd[n].fd = serr.fd;
+			pfd[n++].events = POLLIN;
+		}
+		if (statp[0] >= 0) {
+			pfd[n].fd = statp[0];
+			pfd[n++].events = POLLIN;
+		}
+		if (pidfd >= 0) {
+			pfd[n].fd = pidfd;
+			pfd[n++].events = POLLIN;
+		}
+		rc = poll(pfd, n, (int)limit);
+		if (rc < 0) {
+			if (errno == EINTR) {
+				continue;
+			}
+			ret = errno;
+			run_kill_group(pid, reaped);
+			break;
+		}
+		for (i = 0; i < (int)n; i++) {
+			if (pfd[i].revents == 0) {
+				continue;
+			}
+			if (pfd[i].fd == sout.fd) {
+				ret = run_stream_read(tmp_ctx, &sout);
+			} else if (pfd[i].fd == serr.fd) {
+				ret = run_stream_read(tmp_ctx, &serr);
+			} else if (pfd[i].fd == statp[0]) {
+				int e = 0;
+				ssize_t got = read(statp[0], &e, sizeof(e));
+
+				if (got == (ssize_t)sizeof(e)) {
+					r->err = e;
+				}
+				if (got >= 0 || errno != EINTR) {
+					run_close(&statp[0]);
+				}
+			}
+			/* pidfd readable: the loop's waitpid reaps it */
+			if (ret != 0) {
+				break;
+			}
+		}
+		if (ret != 0) {
+			run_kill_group(pid, reaped);
+			break;
+		}
+	}
+
+	if (!reaped) {
+		/* killed above, so this returns promptly */
+		while (waitpid(pid, &wstatus, 0) < 0 && errno == EINTR) {
+		}
+		reaped = true;
+	}
+	if (ret != 0) {
+		goto done;
+	}
+	if (WIFEXITED(wstatus)) {
+		r->status = WEXITSTATUS(wstatus);
+	} else if (WIFSIGNALED(wstatus)) {
+		r->sig = WTERMSIG(wstatus);
+	}
+	if (r->timed_out) {
+		/* our SIGKILL, not the program's doing */
+		r->sig = 0;
+	}
+
+finish:
+	r->out = run_stream_finish(r, &sout, &r->outlen);
+	r->errout = run_stream_finish(r, &serr, &r->errlen);
+	if (r->out == NULL || r->errout == NULL) {
+		ret = ENOMEM;
+		goto done;
+	}
+	*res = talloc_steal(mem_ctx, r);
+done:
+	if (pid > 0 && !reaped) {
+		run_kill_group(pid, false);
+		while (waitpid(pid, &wstatus, 0) < 0 && errno == EINTR) {
+		}
+	}
+	run_close(&outp[0]);
+	run_close(&outp[1]);
+	run_close(&errp[0]);
+	run_close(&errp[1]);
+	run_close(&statp[0]);
+	run_close(&statp[1]);
+	run_close(&sout.fd);
+	run_close(&serr.fd);
+	run_close(&devnull);
+	run_close(&pidfd);
+	talloc_free(tmp_ctx);
+	return ret;
+}
+
+bool run_ok(const struct run_result *res)
+{
+	return res != NULL && res->err == 0 && !res->timed_out &&
+	       res->sig == 0 && res->status == 0;
+}
+
+char *run_describe(TALLOC_CTX *mem_ctx, const struct run_result *res)
+{
+	if (res == NULL) {
+		return talloc_strdup(mem_ctx, "did not run");
+	}
+	if (res->err == ENOENT) {
+		return talloc_strdup(mem_ctx, "not found");
+	}
+	if (res->err != 0) {
+		return talloc_asprintf(mem_ctx, "could not run: %s",
+				       strerror(res->err));
+	}
+	if (res->timed_out) {
+		return talloc_asprintf(mem_ctx, "timed out after %u s",
+				       0u + res->timed_out_seconds);
+	}
+	if (res->sig != 0) {
+		return talloc_asprintf(mem_ctx, "killed by signal %d",
+				       res->sig);
+	}
+	return talloc_asprintf(mem_ctx, "exited with %d", res->status);
+}
+
+/*
+ * Wait (at most @p ms) on a close-on-exec status pipe: EOF means the
+ * exec worked, four bytes are the errno of a failed one.
+ */
+static int run_exec_status(int fd, int ms)
+{
+	struct pollfd pfd = { .fd = fd, .events = POLLIN };
+	int e = 0;
+	int rc;
+
+	do {
+		rc = poll(&pfd, 1, ms);
+	} while (rc < 0 && errno == EINTR);
+	if (rc > 0 && read(fd, &e, sizeof(e)) == (ssize_t)sizeof(e)) {
+		return e;
+	}
+	return 0;
+}
+
+int run_detached(const char *const *argv, int keep_fd)
+{
+	TALLOC_CTX *tmp_ctx = NULL;
+	char *path = NULL;
+	int statp[2] = { -1, -1 };
+	int devnull = -1;
+	int wstatus = 0;
+	pid_t pid;
+	int ret = 0;
+
+	if (argv == NULL || argv[0] == NULL) {
+		return EINVAL;
+	}
+	tmp_ctx = talloc_new(NULL);
+	if (tmp_ctx == NULL) {
+		return ENOMEM;
+	}
+	ret = run_find_program(tmp_ctx, argv[0], &path);
+	if (ret != 0) {
+		goto done;
+	}
+	devnull = open("/dev/null", O_RDWR | O_CLOEXEC);
+	if (devnull < 0) {
+		ret = errno;
+		goto done;
+	}
+	if (pipe2(statp, O_CLOEXEC) != 0) {
+		ret = errno;
+		goto done;
+	}
+
+	pid = fork();
+	if (pid < 0) {
+		ret = errno;
+		goto done;
+	}
+	if (pid == 0) {
+		pid_t gpid;
+		int fd = keep_fd;
+
+		(void)setsid();
+		gpid = fork();
+		if (gpid < 0) {
+			run_child_fail(statp[1], errno);
+		}
+		if (gpid > 0) {
+			_exit(0);
+		}
+		run_child_reset_signals();
+		if (fd >= 0 && fd <= STDERR_FILENO) {
+			/* would be overwritten by the stdio below */
+			fd = fcntl(fd, F_DUPFD_CLOEXEC, STDERR_FILENO + 1);
+			if (fd < 0) {
+				run_child_fail(statp[1], errno);
+			}
+		}
+		if (dup2(devnull, STDIN_FILENO) < 0 ||
+		    dup2(devnull, STDOUT_FILENO) < 0 ||
+		    dup2(devnull, STDERR_FILENO) < 0) {
+			run_child_fail(statp[1], errno);
+		}
+		if (fd >= 0) {
+			int flags = fcntl(fd, F_GETFD);
+
+			if (flags < 0 ||
+			    fcntl(fd, F_SETFD, flags & ~FD_CLOEXEC) < 0) {
+				run_child_fail(statp[1], errno);
+			}
+		}
+		execv(path, (char *const *)argv);
+		run_child_fail(statp[1], errno);
+	}
+
+	/* the intermediate child exits at once: no zombie */
+	while (waitpid(pid, &wstatus, 0) < 0) {
+		if (errno != EINTR) {
+			break;
+		}
+	}
+	run_close(&statp[1]);
+	ret = run_exec_status(statp[0], RUN_DETACHED_EXEC_MS);
+done:
+	run_close(&statp[0]);
+	run_close(&statp[1]);
+	run_close(&devnull);
+	talloc_free(tmp_ctx);
+	return ret;
+}

@@ -1,0 +1,259 @@
+/*
+ * Every port checker by name, and what the external ones share: running
+ * the tool within the deadline and reading a table of sockets.
+ */
+#include <ctype.h>
+#include <errno.h>
+#include <string.h>
+
+#include "checks/run.h"
+#include "checks/tcpport.h"
+#include "compat/checkers.h"
+
+/* How much of a tool's output goes into the evidence. */
+#define COMPAT_MAX_EVIDENCE 4096
+/* The deadline used when a caller gives none. */
+#define COMPAT_DEFAULT_SECONDS 10
+
+const struct port_checker *const compat_checkers[] = {
+	&checker_ctdb,
+	&checker_bind,
+	&checker_nmap,
+	&checker_netstat,
+	&checker_ss,
+	NULL,
+};
+
+bool compat_addr_has_port(const char *addr, size_t len, uint16_t port)
+{
+	const char *colon = NULL;
+	unsigned long v = 0;
+	size_t i;
+
+	for (i = len; i > 0; i--) {
+		if (addr[i - 1] == ':') {
+			colon = addr + i - 1;
+			break;
+		}
+	}
+	if (colon == NULL) {
+		return false;
+	}
+	i = (size_t)(colon - addr) + 1;
+	if (i >= len) {
+		return false;
+	}
+	for (; i < len; i++) {
+		if (!isdigit((unsigned char)addr[i])) {
+			return false;
+		}
+		v = v * 10 + (unsigned long)(addr[i] - '0');
+		if (v > 65535) {
+			return false;
+		}
+	}
+	return v == port;
+}
+
+/* The @p col'th whitespace-separated field of the line [p, end). */
+static bool compat_field(const char *p, const char *end, unsigned col,
+			 const char **field, size_t *len)
+{
+	unsigned n = 0;
+
+	for (;;) {
+		const char *start = NULL;
+
+		while (p < end && (*p == ' ' || *p == '\t')) {
+			p++;
+		}
+		if (p >= end) {
+			return false;
+		}
+		start = p;
+		while (p < end && *p != ' ' && *p != '\t') {
+			p++;
+		}
+		if (n == col) {
+			*field = start;
+			*len = (size_t)(p - start);
+			return true;
+		}
+		n++;
+	}
+}
+
+bool compat_table_listens(const char *output, unsigned state_col,
+			  unsigned addr_col, uint16_t port)
+{
+	const char *line = output;
+
+	while (line != NULL && *line != '\0') {
+		const char *end = strchr(line, '\n');
+		const char *f = NULL;
+		size_t flen = 0;
+
+		if (end == NULL) {
+			end = line + strlen(line);
+		}
+		if (end > line && end[-1] == '\r') {
+			end--;
+		}
+		if (compat_field(line, end, state_col, &f, &flen) &&
+		    flen == 6 && memcmp(f, "LISTEN", 6) == 0 &&
+		    compat_field(line, end, addr_col, &f, &flen) &&
+		    compat_addr_has_port(f, flen, port)) {
+			return true;
+		}
+		line = strchr(line, '\n');
+		if (line != NULL) {
+			line++;
+		}
+	}
+	return false;
+}
+
+/* Append a stream to the evidence, cut to COMPAT_MAX_EVIDENCE bytes. */
+static char *compat_add_output(char *ev, const char *text, size_t len)
+{
+	if (ev == NULL || text == NULL || len == 0) {
+		return ev;
+	}
+	if (len > COMPAT_MAX_EVIDENCE) {
+		ev = talloc_asprintf_append_buffer(ev, "\n%.*s\n[... %zu more "
+						   "bytes]",
+						   COMPAT_MAX_EVIDENCE, text,
+						   len - COMPAT_MAX_EVIDENCE);
+	} else {
+		ev = talloc_asprintf_append_buffer(ev, "\n%s", text);
+	}
+	if (ev == NULL) {
+		return NULL;
+	}
+	/* no trailing newline: each clog() line adds its own */
+	len = strlen(ev);
+	while (len > 0 && ev[len - 1] == '\n') {
+		ev[--len] = '\0';
+	}
+	return ev;
+}
+
+static char *compat_cmdline(TALLOC_CTX *mem_ctx, const char *const *argv)
+{
+	char *s = talloc_strdup(mem_ctx, "");
+	size_t i;
+
+	for (i = 0; s != NULL && argv[i] != NULL; i++) {
+		s = talloc_asprintf_append_buffer(s, "%s%s", i > 0 ? " " : "",
+						  argv[i]);
+	}
+	return s;
+}
+
+int compat_run_checker(TALLOC_CTX *mem_ctx, const struct checker_env *env,
+		       const char *const *argv,
+		       bool (*understood)(const char *output),
+		       bool (*parse)(const char *output, uint16_t port),
+		       const uint16_t *ports, size_t nports,
+		       struct check_result *res)
+{
+	TALLOC_CTX *tmp_ctx = NULL;
+	struct run_result *rr = NULL;
+	struct deadline fallback;
+	const struct deadline *dl = NULL;
+	char *cmd = NULL;
+	char *ev = NULL;
+	char *how = NULL;
+	size_t i;
+	int ret = 0;
+
+	res->status = CHECK_CANNOT_RUN;
+	res->err = 0;
+	res->port = 0;
+	res->evidence = NULL;
+
+	tmp_ctx = talloc_new(mem_ctx);
+	if (tmp_ctx == NULL) {
+		return ENOMEM;
+	}
+	cmd = compat_cmdline(tmp_ctx, argv);
+	if (cmd == NULL) {
+		ret = ENOMEM;
+		goto done;
+	}
+	dl = (env != NULL) ? env->deadline : NULL;
+	if (dl == NULL) {
+		deadline_init(&fallback, COMPAT_DEFAULT_SECONDS);
+		dl = &fallback;
+	}
+
+	ret = run_bounded(tmp_ctx, argv, dl, &rr);
+	if (ret == ENOMEM) {
+		goto done;
+	}
+	if (ret != 0) {
+		res->err = ret;
+		ret = 0;
+		ev = talloc_asprintf(tmp_ctx, "\"%s\" could not be started: %s",
+				     cmd, strerror(res->err));
+		goto set_evidence;
+	}
+
+	how = run_describe(tmp_ctx, rr);
+	if (how == NULL) {
+		ret = ENOMEM;
+		goto done;
+	}
+	if (!run_ok(rr)) {
+		if (rr->err != 0) {
+			res->err = rr->err;
+		} else if (rr->timed_out) {
+			res->err = ETIMEDOUT;
+		} else {
+			res->err = EIO;
+		}
+		ev = talloc_asprintf(tmp_ctx, "\"%s\" %s", cmd, how);
+		ev = compat_add_output(ev, rr->out, rr->outlen);
+		ev = compat_add_output(ev, rr->errout, rr->errlen);
+		goto set_evidence;
+	}
+	if (!understood(rr->out)) {
+		res->err = EPROTO;
+		ev = talloc_asprintf(tmp_ctx,
+				     "\"%s\" %s, output not understood", cmd,
+				     how);
+		ev = compat_add_output(ev, rr->out, rr->outlen);
+		ev = compat_add_output(ev, rr->errout, rr->errlen);
+		goto set_evidence;
+	}
+
+	res->status = CHECK_OK;
+	for (i = 0; i < nports; i++) {
+		if (!parse(rr->out, ports[i])) {
+			res->status = CHECK_FAIL;
+			res->port = ports[i];
+			break;
+		}
+	}
+	if (res->status == CHECK_FAIL) {
+		ev = talloc_asprintf(tmp_ctx,
+				     "\"%s\" shows no listener on port %u",
+				     cmd, (unsigned)res->port);
+	} else {
+		ev = talloc_asprintf(tmp_ctx,
+				     "\"%s\" shows listeners on all ports",
+				     cmd);
+	}
+	ev = compat_add_output(ev, rr->out, rr->outlen);
+
+set_evidence:
+	if (ev == NULL) {
+		res->status = CHECK_CANNOT_RUN;
+		ret = ENOMEM;
+		goto done;
+	}
+	res->evidence = talloc_steal(mem_ctx, ev);
+done:
+	talloc_free(tmp_ctx);
+	return ret;
+}

@@ -1,0 +1,56 @@
+/*
+ * The "netstat" checker: "netstat -l -t -n".
+ *
+ *   Proto Recv-Q Send-Q Local Address           Foreign Address  State
+ *   tcp        0      0 0.0.0.0:445             0.0.0.0:*        LISTEN
+ *   tcp6       0      0 :::445                  :::*             LISTEN
+ */
+#include <string.h>
+
+#include "compat/checkers.h"
+
+#define NETSTAT_ADDR_COL 3
+#define NETSTAT_STATE_COL 5
+
+bool netstat_parse(const char *output, uint16_t port)
+{
+	if (output == NULL) {
+		return false;
+	}
+	return compat_table_listens(output, NETSTAT_STATE_COL,
+				    NETSTAT_ADDR_COL, port);
+}
+
+/* netstat always prints its column header, even with no sockets. */
+static bool netstat_understood(const char *output)
+{
+	const char *line = output;
+
+	while (line != NULL && *line != '\0') {
+		if (strncmp(line, "Proto ", 6) == 0) {
+			return true;
+		}
+		line = strchr(line, '\n');
+		if (line != NULL) {
+			line++;
+		}
+	}
+	return false;
+}
+
+static int netstat_check(TALLOC_CTX *mem_ctx, const struct checker_env *env,
+			 const uint16_t *ports, size_t nports,
+			 struct check_result *res)
+{
+	static const char *const argv[] = {
+		"netstat", "-l", "-t", "-n", NULL
+	};
+
+	return compat_run_checker(mem_ctx, env, argv, netstat_understood,
+				  netstat_parse, ports, nports, res);
+}
+
+const struct port_checker checker_netstat = {
+	.name = "netstat",
+	.check = netstat_check,
+};

@@ -1,0 +1,106 @@
+/*
+ * The "ss" checker: "ss -l -t -n -H" (no header line).
+ *
+ *   LISTEN 0      5             0.0.0.0:445   0.0.0.0:*
+ *   LISTEN 0      5                   *:445         *:*
+ *   LISTEN 0      5               [::1]:139      [::]:*
+ *   LISTEN 0      5      192.0.2.2%eth0:4451  0.0.0.0:*
+ */
+#include <ctype.h>
+#include <string.h>
+
+#include "compat/checkers.h"
+
+#define SS_STATE_COL 0
+#define SS_ADDR_COL 3
+
+bool ss_parse(const char *output, uint16_t port)
+{
+	if (output == NULL) {
+		return false;
+	}
+	return compat_table_listens(output, SS_STATE_COL, SS_ADDR_COL, port);
+}
+
+/* True when [p, p + len) is all digits. */
+static bool ss_is_number(const char *p, size_t len)
+{
+	size_t i;
+
+	if (len == 0) {
+		return false;
+	}
+	for (i = 0; i < len; i++) {
+		if (!isdigit((unsigned char)p[i])) {
+			return false;
+		}
+	}
+	return true;
+}
+
+/*
+ * No output at all is a valid answer (nothing listens).  Otherwise
+ * every line must look like a socket: a state in capitals ("LISTEN",
+ * "UNCONN", ...), two queue sizes, and local and peer addresses with a
+ * ':' in them.
+ */
+static bool ss_understood(const char *output)
+{
+	const char *line = output;
+
+	while (line != NULL && *line != '\0') {
+		const char *end = strchr(line, '\n');
+		const char *f[5];
+		size_t flen[5];
+		const char *p = line;
+		unsigned n = 0;
+
+		if (end == NULL) {
+			end = line + strlen(line);
+		}
+		while (n < 5) {
+			while (p < end &&
+			       (*p == ' ' || *p == '\t' || *p == '\r')) {
+				p++;
+			}
+			if (p >= end) {
+				break;
+			}
+			f[n] = p;
+			while (p < end && *p != ' ' && *p != '\t' &&
+			       *p != '\r') {
+				p++;
+			}
+			flen[n] = (size_t)(p - f[n]);
+			n++;
+		}
+		if (n == 0) {
+			/* an empty line */
+		} else if (n < 5 || !isupper((unsigned char)f[0][0]) ||
+			   !ss_is_number(f[1], flen[1]) ||
+			   !ss_is_number(f[2], flen[2]) ||
+			   memchr(f[3], ':', flen[3]) == NULL ||
+			   memchr(f[4], ':', flen[4]) == NULL) {
+			return false;
+		}
+		line = (*end == '\n') ? end + 1 : NULL;
+	}
+	return true;
+}
+
+static int ss_check(TALLOC_CTX *mem_ctx, const struct checker_env *env,
+		    const uint16_t *ports, size_t nports,
+		    struct check_result *res)
+{
+	static const char *const argv[] = {
+		"ss", "-l", "-t", "-n", "-H", NULL
+	};
+
+	return compat_run_checker(mem_ctx, env, argv, ss_understood, ss_parse,
+				  ports, nports, res);
+}
+
+const struct port_checker checker_ss = {
+	.name = "ss",
+	.check = ss_check,
+};

@@ -1,0 +1,441 @@
+/*
+ * Tests for checks/run.c: bounded runs of external programs.
+ *
+ * The programs under test are small /bin/sh scripts that this test
+ * writes to a temporary directory.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <setjmp.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "checks/run.h"
+
+static char tmpdir[64];
+
+static char *write_script(TALLOC_CTX *mem_ctx, const char *name,
+			  const char *text, mode_t mode)
+{
+	char *path = talloc_asprintf(mem_ctx, "%s/%s", tmpdir, name);
+	FILE *f = NULL;
+
+	assert_non_null(path);
+	f = fopen(path, "w");
+	assert_non_null(f);
+	assert_int_equal(fputs(text, f) >= 0, 1);
+	assert_int_equal(fclose(f), 0);
+	assert_int_equal(chmod(path, mode), 0);
+	return path;
+}
+
+static struct run_result *run_with(TALLOC_CTX *mem_ctx,
+				   const char *const *argv, unsigned seconds)
+{
+	struct run_result *res = NULL;
+	struct deadline dl;
+	int ret;
+
+	deadline_init(&dl, seconds);
+	ret = run_bounded(mem_ctx, argv, &dl, &res);
+	assert_int_equal(ret, 0);
+	assert_non_null(res);
+	assert_non_null(res->out);
+	assert_non_null(res->errout);
+	return res;
+}
+
+static void test_exit_codes(void **state)
+{
+	TALLOC_CTX *mem_ctx = talloc_new(NULL);
+	const char *t[] = { "true", NULL };
+	const char *f[] = { "/bin/false", NULL };
+	struct run_result *res = NULL;
+	char *d = NULL;
+
+	res = run_with(mem_ctx, t, 5);
+	assert_true(run_ok(res));
+	assert_int_equal(res->status, 0);
+	assert_int_equal(res->err, 0);
+	d = run_describe(mem_ctx, res);
+	assert_string_equal(d, "exited with 0");
+
+	res = run_with(mem_ctx, f, 5);
+	assert_false(run_ok(res));
+	assert_int_equal(res->status, 1);
+	assert_false(res->timed_out);
+	d = run_describe(mem_ctx, res);
+	assert_string_equal(d, "exited with 1");
+	talloc_free(mem_ctx);
+}
+
+static void test_stdout_stderr(void **state)
+{
+	TALLOC_CTX *mem_ctx = talloc_new(NULL);
+	char *p = write_script(mem_ctx, "streams",
+			       "#!/bin/sh\n"
+			       "echo to-out\n"
+			       "echo to-err >&2\n"
+			       "read x && echo stdin-had-data\n"
+			       "exit 3\n",
+			       0755);
+	const char *argv[] = { p, NULL };
+	struct run_result *res = run_with(mem_ctx, argv, 5);
+
+	assert_int_equal(res->status, 3);
+	assert_false(run_ok(res));
+	/* stdin is /dev/null: read fails at once */
+	assert_string_equal(res->out, "to-out\n");
+	assert_int_equal(res->outlen, 7);
+	assert_string_equal(res->errout, "to-err\n");
+	assert_int_equal(res->errlen, 7);
+	talloc_free(mem_ctx);
+}
+
+static void test_not_found(void **state)
+{
+	TALLOC_CTX *mem_ctx = talloc_new(NULL);
+	const char *a1[] = { "/nonexistent/dir/prog", NULL };
+	const char *a2[] = { "no-such-program-ctdb-test", NULL };
+	struct run_result *res = NULL;
+	char *path = NULL;
+
+	res = run_with(mem_ctx, a1, 5);
+	assert_int_equal(res->err, ENOENT);
+	assert_false(run_ok(res));
+	assert_string_equal(run_describe(mem_ctx, res), "not found");
+
+	res = run_with(mem_ctx, a2, 5);
+	assert_int_equal(res->err, ENOENT);
+	assert_string_equal(run_describe(mem_ctx, res), "not found");
+
+	assert_int_equal(run_find_program(mem_ctx, a2[0], &path), ENOENT);
+	assert_null(path);
+	assert_int_equal(run_find_program(mem_ctx, "", &path), ENOENT);
+	talloc_free(mem_ctx);
+}
+
+static void test_find_program(void **state)
+{
+	TALLOC_CTX *mem_ctx = talloc_new(NULL);
+	char *old = NULL;
+	char *dir = talloc_asprintf(mem_ctx, "%s/bin", tmpdir);
+	char *sub = talloc_asprintf(mem_ctx, "%s/bin/adir", tmpdir);
+	char *exe = talloc_asprintf(mem_ctx, "%s/bin/myprog", tmpdir);
+	char *noexec = talloc_asprintf(mem_ctx, "%s/bin/noexec", tmpdir);
+	char *newpath = NULL;
+	char *path = NULL;
+	FILE *f = NULL;
+
+	old = talloc_strdup(mem_ctx, getenv("PATH"));
+	assert_int_equal(mkdir(dir, 0755), 0);
+	assert_int_equal(mkdir(sub, 0755), 0);
+	f = fopen(exe, "w");
+	assert_non_null(f);
+	fclose(f);
+	assert_int_equal(chmod(exe, 0755), 0);
+	f = fopen(noexec, "w");
+	assert_non_null(f);
+	fclose(f);
+	assert_int_equal(chmod(noexec, 0644), 0);
+
+	/* empty components are skipped, not read as "." */
+	newpath = talloc_asprintf(mem_ctx, "::/nonexistent:%s:/bin", dir);
+	setenv("PATH", newpath, 1);
+	assert_int_equal(chdir(dir), 0);
+	assert_int_equal(run_find_program(mem_ctx, "myprog", &path), 0);
+	assert_string_equal(path, exe);
+	setenv("PATH", "::/nonexistent", 1);
+	assert_int_equal(run_find_program(mem_ctx, "myprog", &path), ENOENT);
+	setenv("PATH", newpath, 1);
+	/* a directory or a file without x permission is not a program */
+	assert_int_equal(run_find_program(mem_ctx, "adir", &path), ENOENT);
+	if (geteuid() != 0) {
+		assert_int_equal(run_find_program(mem_ctx, "noexec", &path),
+				 ENOENT);
+	}
+	/* a name with '/' is taken as is */
+	assert_int_equal(run_find_program(mem_ctx, "./x/y", &path), 0);
+	assert_string_equal(path, "./x/y");
+	assert_int_equal(run_find_program(mem_ctx, "sh", &path), 0);
+	assert_string_equal(path, "/bin/sh");
+
+	assert_int_equal(chdir("/"), 0);
+	if (old != NULL) {
+		setenv("PATH", old, 1);
+	}
+	talloc_free(mem_ctx);
+}
+
+static void test_no_shell_for_scripts(void **state)
+{
+	TALLOC_CTX *mem_ctx = talloc_new(NULL);
+	char *marker = talloc_asprintf(mem_ctx, "%s/noshebang-ran", tmpdir);
+	char *text = talloc_asprintf(mem_ctx, "touch %s\n", marker);
+	char *p = write_script(mem_ctx, "noshebang", text, 0755);
+	char *q = write_script(mem_ctx, "notexec", "#!/bin/sh\nexit 0\n",
+			       0644);
+	const char *argv[] = { p, NULL };
+	const char *argv2[] = { q, NULL };
+	struct run_result *res = run_with(mem_ctx, argv, 5);
+	struct stat st;
+
+	assert_int_equal(res->err, ENOEXEC);
+	assert_false(run_ok(res));
+	assert_int_equal(stat(marker, &st), -1);
+	assert_int_equal(errno, ENOENT);
+	assert_non_null(strstr(run_describe(mem_ctx, res), "could not run: "));
+
+	/* even root needs an x bit to exec */
+	res = run_with(mem_ctx, argv2, 5);
+	assert_int_equal(res->err, EACCES);
+	assert_string_equal(run_describe(mem_ctx, res),
+			    "could not run: Permission denied");
+	talloc_free(mem_ctx);
+}
+
+static void test_timeout(void **state)
+{
+	TALLOC_CTX *mem_ctx = talloc_new(NULL);
+	const char *argv[] = { "sleep", "30", NULL };
+	int64_t start = util_now_ms();
+	struct run_result *res = run_with(mem_ctx, argv, 1);
+	int64_t took = util_now_ms() - start;
+
+	assert_true(res->timed_out);
+	assert_false(run_ok(res));
+	assert_true(took >= 900);
+	assert_true(took < 1300);
+	assert_string_equal(run_describe(mem_ctx, res), "timed out after 1 s");
+	talloc_free(mem_ctx);
+}
+
+static void test_signal(void **state)
+{
+	TALLOC_CTX *mem_ctx = talloc_new(NULL);
+	char *p = write_script(mem_ctx, "selfkill",
+			       "#!/bin/sh\nkill -TERM $$\nsleep 5\n", 0755);
+	const char *argv[] = { p, NULL };
+	struct run_result *res = run_with(mem_ctx, argv, 5);
+
+	assert_int_equal(res->sig, SIGTERM);
+	assert_false(res->timed_out);
+	assert_false(run_ok(res));
+	assert_string_equal(run_describe(mem_ctx, res), "killed by signal 15");
+	talloc_free(mem_ctx);
+}
+
+/* True when @p pid is gone or a zombie (an orphan that PID 1 may not
+ * have reaped yet). */
+static bool process_gone(pid_t pid)
+{
+	char path[64];
+	char buf[512];
+	char *rp = NULL;
+	FILE *f = NULL;
+	size_t n;
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+	f = fopen(path, "r");
+	if (f == NULL) {
+		return true;
+	}
+	n = fread(buf, 1, sizeof(buf) - 1, f);
+	fclose(f);
+	buf[n] = '\0';
+	rp = strrchr(buf, ')');
+	return rp != NULL && rp[1] == ' ' && rp[2] == 'Z';
+}
+
+static void test_grandchild_holds_pipe(void **state)
+{
+	TALLOC_CTX *mem_ctx = talloc_new(NULL);
+	char *p = write_script(mem_ctx, "leaver",
+			       "#!/bin/sh\n"
+			       "sleep 30 &\n"
+			       "echo $!\n"
+			       "exit 0\n",
+			       0755);
+	const char *argv[] = { p, NULL };
+	int64_t start = util_now_ms();
+	struct run_result *res = run_with(mem_ctx, argv, 10);
+	int64_t took = util_now_ms() - start;
+	long gpid;
+	int i;
+
+	assert_true(took < 2000);
+	assert_true(run_ok(res));
+	assert_false(res->timed_out);
+	gpid = strtol(res->out, NULL, 10);
+	assert_true(gpid > 1);
+	/* the grandchild was killed along with the group */
+	for (i = 0; i < 100 && !process_gone((pid_t)gpid); i++) {
+		usleep(10000);
+	}
+	assert_true(process_gone((pid_t)gpid));
+	talloc_free(mem_ctx);
+}
+
+static void test_large_output(void **state)
+{
+	TALLOC_CTX *mem_ctx = talloc_new(NULL);
+	char *p = write_script(mem_ctx, "big",
+			       "#!/bin/sh\n"
+			       "head -c 1048576 /dev/zero | tr '\\000' a\n"
+			       "head -c 300000 /dev/zero | tr '\\000' b >&2\n",
+			       0755);
+	const char *argv[] = { p, NULL };
+	struct run_result *res = run_with(mem_ctx, argv, 10);
+	size_t i;
+
+	assert_true(run_ok(res));
+	assert_int_equal(res->outlen, 1048576);
+	assert_int_equal(strlen(res->out), 1048576);
+	assert_int_equal(res->errlen, 300000);
+	for (i = 0; i < res->outlen; i++) {
+		if (res->out[i] != 'a') {
+			break;
+		}
+	}
+	assert_int_equal(i, 1048576);
+	assert_int_equal(res->errout[299999], 'b');
+	talloc_free(mem_ctx);
+}
+
+static void test_metacharacters_literal(void **state)
+{
+	TALLOC_CTX *mem_ctx = talloc_new(NULL);
+	char *marker = talloc_asprintf(mem_ctx, "%s/meta-marker", tmpdir);
+	char *arg = talloc_asprintf(mem_ctx, "$(touch %s); `touch %s` | >x",
+				    marker, marker);
+	char *want = talloc_asprintf(mem_ctx, "%s\n", arg);
+	const char *argv[] = { "/bin/echo", arg, NULL };
+	struct run_result *res = run_with(mem_ctx, argv, 5);
+	struct stat st;
+
+	assert_true(run_ok(res));
+	assert_string_equal(res->out, want);
+	assert_int_equal(stat(marker, &st), -1);
+	talloc_free(mem_ctx);
+}
+
+static void test_detached(void **state)
+{
+	TALLOC_CTX *mem_ctx = talloc_new(NULL);
+	char *pidfile = talloc_asprintf(mem_ctx, "%s/detached.pid", tmpdir);
+	char *text = talloc_asprintf(mem_ctx,
+				     "#!/bin/sh\n"
+				     "echo kept >&7\n"
+				     "echo $$ > %s.tmp && mv %s.tmp %s\n"
+				     "echo to-devnull\n"
+				     "sleep 1\n",
+				     pidfile, pidfile, pidfile);
+	char *p = write_script(mem_ctx, "detached", text, 0755);
+	const char *argv[] = { p, NULL };
+	const char *bad[] = { "/nonexistent/prog", NULL };
+	char buf[64] = "";
+	long dpid = 0;
+	pid_t w;
+	int pfd[2];
+	int fd;
+	int i;
+	ssize_t n;
+
+	assert_int_equal(pipe2(pfd, O_CLOEXEC), 0);
+	/* the script writes to fd 7 */
+	assert_int_equal(dup3(pfd[1], 7, O_CLOEXEC), 7);
+	close(pfd[1]);
+
+	assert_int_equal(run_detached(argv, 7), 0);
+	close(7);
+
+	/* no child of ours is left, not even a zombie */
+	w = waitpid(-1, NULL, WNOHANG);
+	assert_int_equal(w, -1);
+	assert_int_equal(errno, ECHILD);
+
+	/* the kept descriptor reached the program */
+	n = read(pfd[0], buf, sizeof(buf) - 1);
+	assert_int_equal(n, 5);
+	buf[n] = '\0';
+	assert_string_equal(buf, "kept\n");
+	close(pfd[0]);
+
+	for (i = 0; i < 200; i++) {
+		fd = open(pidfile, O_RDONLY);
+		if (fd >= 0) {
+			break;
+		}
+		usleep(10000);
+	}
+	assert_true(fd >= 0);
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	assert_true(n > 0);
+	buf[n] = '\0';
+	dpid = strtol(buf, NULL, 10);
+	assert_true(dpid > 1);
+	/* its own session */
+	if (!process_gone((pid_t)dpid)) {
+		pid_t sid = getsid((pid_t)dpid);
+
+		if (sid >= 0) {
+			assert_int_not_equal(sid, getsid(0));
+		}
+	}
+
+	assert_int_equal(run_detached(bad, -1), ENOENT);
+	w = waitpid(-1, NULL, WNOHANG);
+	assert_int_equal(w, -1);
+	talloc_free(mem_ctx);
+}
+
+static int setup_tmpdir(void **state)
+{
+	snprintf(tmpdir, sizeof(tmpdir), "/tmp/test_run.XXXXXX");
+	if (mkdtemp(tmpdir) == NULL) {
+		return -1;
+	}
+	return 0;
+}
+
+static int teardown_tmpdir(void **state)
+{
+	const char *argv[] = { "rm", "-rf", tmpdir, NULL };
+	struct run_result *res = NULL;
+	struct deadline dl;
+	int ret;
+
+	deadline_init(&dl, 10);
+	ret = run_bounded(NULL, argv, &dl, &res);
+	talloc_free(res);
+	return ret;
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_exit_codes),
+		cmocka_unit_test(test_stdout_stderr),
+		cmocka_unit_test(test_not_found),
+		cmocka_unit_test(test_find_program),
+		cmocka_unit_test(test_no_shell_for_scripts),
+		cmocka_unit_test(test_timeout),
+		cmocka_unit_test(test_signal),
+		cmocka_unit_test(test_grandchild_holds_pipe),
+		cmocka_unit_test(test_large_output),
+		cmocka_unit_test(test_metacharacters_literal),
+		cmocka_unit_test(test_detached),
+	};
+
+	return cmocka_run_group_tests(tests, setup_tmpdir, teardown_tmpdir);
+}
