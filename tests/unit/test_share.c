@@ -1,0 +1,448 @@
+/*
+ * Unit tests for checks/share.c: which paths are checked, probes of
+ * real temporary directories, and the stuck-probe records.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <setjmp.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "checks/share.h"
+#include "checks/util.h"
+
+#define UNCONST(s) ((char *)(uintptr_t)(s))
+
+struct env {
+	char *dir;
+	char *state;
+};
+
+static int env_setup(void **state)
+{
+	struct env *e = talloc_zero(NULL, struct env);
+	char tmpl[] = "/tmp/test share.XXXXXX";
+
+	assert_non_null(mkdtemp(tmpl));
+	e->dir = talloc_strdup(e, tmpl);
+	e->state = talloc_asprintf(e, "%s/state", e->dir);
+	assert_int_equal(mkdir(e->state, 0755), 0);
+	*state = e;
+	return 0;
+}
+
+/* Remove the record file the probes may have left. */
+static void rm_tree(const char *dir)
+{
+	char *p = talloc_asprintf(NULL, "%s/state/share_probes", dir);
+
+	(void)unlink(p);
+	talloc_free(p);
+}
+
+static char *mkpath(TALLOC_CTX *ctx, const struct env *e, const char *name)
+{
+	char *p = talloc_asprintf(ctx, "%s/%s", e->dir, name);
+
+	assert_non_null(p);
+	return p;
+}
+
+static char *mkdir_in(TALLOC_CTX *ctx, const struct env *e, const char *name)
+{
+	char *p = mkpath(ctx, e, name);
+
+	assert_int_equal(mkdir(p, 0755), 0);
+	return p;
+}
+
+static void remove_all(const struct env *e, const char *const *paths,
+		       size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		if (rmdir(paths[i]) != 0) {
+			(void)unlink(paths[i]);
+		}
+	}
+	rm_tree(e->dir);
+	(void)rmdir(e->state);
+	(void)rmdir(e->dir);
+}
+
+static int env_teardown(void **state)
+{
+	struct env *e = *state;
+
+	rm_tree(e->dir);
+	(void)rmdir(e->state);
+	(void)rmdir(e->dir);
+	talloc_free(e);
+	return 0;
+}
+
+static int probe(TALLOC_CTX *ctx, const char *state_dir,
+		 const char *const *paths, size_t n, unsigned secs,
+		 struct share_failure **fail)
+{
+	struct deadline dl;
+
+	deadline_init(&dl, secs);
+	return share_probe(ctx, state_dir, paths, n, &dl, fail);
+}
+
+static bool under_valgrind(void)
+{
+	const char *pre = getenv("LD_PRELOAD");
+
+	return pre != NULL && strstr(pre, "vgpreload") != NULL;
+}
+
+/* No child of ours is left unreaped (answered probes are reaped). */
+static void assert_no_children(void)
+{
+	assert_int_equal(waitpid(-1, NULL, WNOHANG), -1);
+	assert_int_equal(errno, ECHILD);
+}
+
+/* Field 22 of /proc/PID/stat, and the state. */
+static unsigned long long proc_start(pid_t pid, char *state)
+{
+	char path[64];
+	char buf[1024];
+	char *p = NULL;
+	FILE *f = NULL;
+	size_t len;
+	int i;
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+	f = fopen(path, "r");
+	assert_non_null(f);
+	len = fread(buf, 1, sizeof(buf) - 1, f);
+	fclose(f);
+	buf[len] = '\0';
+	p = strrchr(buf, ')');
+	assert_non_null(p);
+	p += 2;
+	*state = *p;
+	for (i = 3; i < 22; i++) {
+		p = strchr(p, ' ') + 1;
+	}
+	return strtoull(p, NULL, 10);
+}
+
+static char *read_text(TALLOC_CTX *ctx, const char *path)
+{
+	char buf[4096];
+	FILE *f = fopen(path, "r");
+	size_t len;
+
+	if (f == NULL) {
+		return NULL;
+	}
+	len = fread(buf, 1, sizeof(buf) - 1, f);
+	fclose(f);
+	buf[len] = '\0';
+	return talloc_strdup(ctx, buf);
+}
+
+static void write_text(const char *path, const char *text)
+{
+	FILE *f = fopen(path, "w");
+
+	assert_non_null(f);
+	fputs(text, f);
+	assert_int_equal(fclose(f), 0);
+}
+
+/* ---- share_paths ---------------------------------------------------- */
+
+static void test_share_paths(void **state)
+{
+	TALLOC_CTX *ctx = talloc_new(NULL);
+	struct smb_share shares[] = {
+		{ .name = UNCONST("a"), .path = UNCONST("/x"),
+		  .available = true },
+		{ .name = UNCONST("nopath"), .path = NULL, .available = true },
+		{ .name = UNCONST("empty"), .path = UNCONST(""),
+		  .available = true },
+		{ .name = UNCONST("homes"), .path = UNCONST("/home/%U"),
+		  .available = true },
+		{ .name = UNCONST("off"), .path = UNCONST("/y"),
+		  .available = false },
+		{ .name = UNCONST("dup"), .path = UNCONST("/x"),
+		  .available = true },
+		{ .name = UNCONST("space"), .path = UNCONST("/a b"),
+		  .available = true },
+	};
+	struct smbconf conf = { .shares = shares, .nshares = 7 };
+	const char **paths = NULL;
+	size_t n;
+
+	n = share_paths(ctx, &conf, &paths);
+	assert_int_equal(n, 2);
+	assert_string_equal(paths[0], "/x");
+	assert_string_equal(paths[1], "/a b");
+
+	conf.nshares = 0;
+	assert_int_equal(share_paths(ctx, &conf, &paths), 0);
+	assert_null(paths);
+	assert_int_equal(share_paths(ctx, NULL, &paths), 0);
+	talloc_free(ctx);
+}
+
+/* ---- probes of real directories ------------------------------------ */
+
+static void test_probe_all_present(void **state)
+{
+	struct env *e = *state;
+	TALLOC_CTX *ctx = talloc_new(NULL);
+	struct share_failure *fail = NULL;
+	const char *paths[3];
+	char *probes = mkpath(ctx, e, "state/share_probes");
+
+	paths[0] = mkdir_in(ctx, e, "d1");
+	paths[1] = mkdir_in(ctx, e, "d 2");
+	paths[2] = mkdir_in(ctx, e, "d3");
+	assert_int_equal(probe(ctx, e->state, paths, 3, 10, &fail), 0);
+	assert_null(fail);
+	assert_no_children();
+	/* a healthy run writes no record file */
+	assert_int_equal(access(probes, F_OK), -1);
+	/* nothing to probe */
+	assert_int_equal(probe(ctx, e->state, paths, 0, 10, &fail), 0);
+	assert_null(fail);
+	remove_all(e, paths, 3);
+	talloc_free(ctx);
+}
+
+static void test_probe_failures_in_order(void **state)
+{
+	struct env *e = *state;
+	TALLOC_CTX *ctx = talloc_new(NULL);
+	struct share_failure *fail = NULL;
+	const char *paths[4];
+	char *file = mkpath(ctx, e, "regular");
+
+	write_text(file, "x");
+	paths[0] = mkdir_in(ctx, e, "ok");
+	paths[1] = file;
+	paths[2] = mkpath(ctx, e, "missing");
+	paths[3] = mkdir_in(ctx, e, "ok2");
+
+	assert_int_equal(probe(ctx, e->state, paths, 4, 10, &fail), 0);
+	assert_non_null(fail);
+	assert_string_equal(fail->path, file);
+	assert_false(fail->hung);
+	assert_no_children();
+
+	paths[1] = paths[2];
+	paths[2] = file;
+	assert_int_equal(probe(ctx, NULL, paths, 4, 10, &fail), 0);
+	assert_non_null(fail);
+	assert_string_equal(fail->path, paths[1]);
+	assert_false(fail->hung);
+	assert_no_children();
+
+	(void)unlink(file);
+	paths[1] = paths[0];
+	paths[2] = paths[3];
+	remove_all(e, paths, 4);
+	talloc_free(ctx);
+}
+
+static void test_probe_many(void **state)
+{
+	struct env *e = *state;
+	TALLOC_CTX *ctx = talloc_new(NULL);
+	struct share_failure *fail = NULL;
+	const char *paths[200];
+	int64_t t0;
+	size_t i;
+
+	for (i = 0; i < 200; i++) {
+		paths[i] = mkdir_in(ctx, e, talloc_asprintf(ctx, "s%zu", i));
+	}
+	t0 = util_now_ms();
+	assert_int_equal(probe(ctx, e->state, paths, 200, 10, &fail), 0);
+	/* under valgrind every child runs a leak check before exiting */
+	if (!under_valgrind()) {
+		assert_true(util_now_ms() - t0 < 2000);
+	}
+	assert_null(fail);
+	assert_no_children();
+
+	/* the last one missing is still found */
+	assert_int_equal(rmdir(paths[199]), 0);
+	assert_int_equal(probe(ctx, e->state, paths, 200, 10, &fail), 0);
+	assert_non_null(fail);
+	assert_string_equal(fail->path, paths[199]);
+	assert_no_children();
+	remove_all(e, paths, 200);
+	talloc_free(ctx);
+}
+
+/* ---- stuck probe records ------------------------------------------- */
+
+static void test_stuck_record(void **state)
+{
+	struct env *e = *state;
+	TALLOC_CTX *ctx = talloc_new(NULL);
+	struct share_failure *fail = NULL;
+	const char *paths[2];
+	char *probes = mkpath(ctx, e, "state/share_probes");
+	unsigned long long start;
+	char *text = NULL;
+	char st = '?';
+	int64_t t0;
+	pid_t sleeper;
+	pid_t zombie;
+
+	paths[0] = mkdir_in(ctx, e, "fine");
+	paths[1] = mkdir_in(ctx, e, "stuck dir");
+
+	sleeper = fork();
+	assert_true(sleeper >= 0);
+	if (sleeper == 0) {
+		pause();
+		_exit(0);
+	}
+	start = proc_start(sleeper, &st);
+
+	/* a live probe of "stuck dir": reported hung without probing it
+	 * (the directory exists, so a probe would say it is fine) */
+	text = talloc_asprintf(ctx, "%d %llu %s\n", (int)sleeper, start,
+			       paths[1]);
+	write_text(probes, text);
+	t0 = util_now_ms();
+	assert_int_equal(probe(ctx, e->state, paths, 2, 10, &fail), 0);
+	assert_true(util_now_ms() - t0 < 1000);
+	assert_non_null(fail);
+	assert_string_equal(fail->path, paths[1]);
+	assert_true(fail->hung);
+	/* the record is kept */
+	assert_string_equal(read_text(ctx, probes), text);
+
+	/* same PID, other start time: a reused PID, so finished */
+	write_text(probes, talloc_asprintf(ctx, "%d %llu %s\n", (int)sleeper,
+					   start + 1, paths[1]));
+	assert_int_equal(probe(ctx, e->state, paths, 2, 10, &fail), 0);
+	assert_null(fail);
+	/* nothing stuck any more: the record file is gone */
+	assert_int_equal(access(probes, F_OK), -1);
+
+	/* a zombie is finished too */
+	zombie = fork();
+	assert_true(zombie >= 0);
+	if (zombie == 0) {
+		_exit(0);
+	}
+	do {
+		struct timespec ts = { .tv_nsec = 5 * 1000 * 1000 };
+
+		nanosleep(&ts, NULL);
+		start = proc_start(zombie, &st);
+	} while (st != 'Z');
+	write_text(probes, talloc_asprintf(ctx, "%d %llu %s\n", (int)zombie,
+					   start, paths[1]));
+	assert_int_equal(probe(ctx, e->state, paths, 2, 10, &fail), 0);
+	assert_null(fail);
+	assert_int_equal(waitpid(zombie, NULL, 0), zombie);
+
+	/* garbage lines are ignored, a live record elsewhere is kept */
+	text = talloc_asprintf(ctx, "%d %llu /somewhere/else\n",
+			       (int)sleeper, proc_start(sleeper, &st));
+	write_text(probes, talloc_asprintf(ctx, "junk\n-5 1 /x\n%s", text));
+	assert_int_equal(probe(ctx, e->state, paths, 2, 10, &fail), 0);
+	assert_null(fail);
+	assert_string_equal(read_text(ctx, probes), text);
+
+	assert_int_equal(kill(sleeper, SIGKILL), 0);
+	assert_int_equal(waitpid(sleeper, NULL, 0), sleeper);
+	assert_no_children();
+	(void)unlink(probes);
+	remove_all(e, paths, 2);
+	talloc_free(ctx);
+}
+
+/*
+ * A probe that does not answer by the deadline: with a deadline that
+ * has already passed, the probes cannot have been collected, so each
+ * path is hung and recorded with its probe's PID.
+ */
+static void test_unanswered_recorded(void **state)
+{
+	struct env *e = *state;
+	TALLOC_CTX *ctx = talloc_new(NULL);
+	struct share_failure *fail = NULL;
+	const char *paths[1];
+	char *probes = mkpath(ctx, e, "state/share_probes");
+	char *text = NULL;
+	int pid = 0;
+	unsigned long long start = 0;
+	int off = 0;
+
+	paths[0] = mkdir_in(ctx, e, "late");
+	{
+		struct deadline dl = { .end_ms = util_now_ms() - 1,
+				       .seconds = 0 };
+
+		assert_int_equal(share_probe(ctx, e->state, paths, 1, &dl,
+					     &fail),
+				 0);
+	}
+	if (fail == NULL) {
+		/* answered before the first look: nothing to record */
+		assert_int_equal(access(probes, F_OK), -1);
+		assert_no_children();
+		skip();
+	}
+	assert_true(fail->hung);
+	assert_string_equal(fail->path, paths[0]);
+	text = read_text(ctx, probes);
+	assert_non_null(text);
+	assert_int_equal(sscanf(text, "%d %llu %n", &pid, &start, &off), 2);
+	assert_string_equal(text + off, talloc_asprintf(ctx, "%s\n",
+							 paths[0]));
+	/* it is our child: the abandoned probe, reaped here */
+	assert_int_equal(waitpid(pid, NULL, 0), pid);
+	assert_no_children();
+
+	/* it finished: the next run probes again and drops the record */
+	assert_int_equal(probe(ctx, e->state, paths, 1, 10, &fail), 0);
+	assert_null(fail);
+	assert_int_equal(access(probes, F_OK), -1);
+	remove_all(e, paths, 1);
+	talloc_free(ctx);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_share_paths),
+		cmocka_unit_test_setup_teardown(test_probe_all_present,
+						env_setup, env_teardown),
+		cmocka_unit_test_setup_teardown(test_probe_failures_in_order,
+						env_setup, env_teardown),
+		cmocka_unit_test_setup_teardown(test_probe_many, env_setup,
+						env_teardown),
+		cmocka_unit_test_setup_teardown(test_stuck_record, env_setup,
+						env_teardown),
+		cmocka_unit_test_setup_teardown(test_unanswered_recorded,
+						env_setup, env_teardown),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
