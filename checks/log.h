@@ -32,6 +32,12 @@ void clog_start(TALLOC_CTX *mem_ctx, enum clog_level threshold);
 /** @brief True when a line at @p level would be kept. */
 bool clog_enabled(enum clog_level level);
 
+/*
+ * clog() is also C99's complex logarithm, which compilers know as a
+ * built-in: the symbol is named clog_line, the call sites say clog().
+ */
+#define clog clog_line
+
 /**
  * @brief Add a line (a trailing newline is added; embedded newlines
  * start new lines).  Control characters other than newline and tab

@@ -1,0 +1,256 @@
+/*
+ * ctdb: a front-end to the stock ctdb tool.
+ *
+ * "checksamba" and "checktcpport" run here, in-process.  Any other
+ * command line is handed unchanged to the stock tool with execv().
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <talloc.h>
+
+#include "cmd/cmd.h"
+
+#ifndef STOCK_CTDB
+#define STOCK_CTDB "/usr/bin/ctdb"
+#endif
+
+/*
+ * Counted in the stock tool's environment.  A target that runs "ctdb"
+ * again (CTDB_REAL_TOOL pointing at a wrapper that finds this front-end
+ * on PATH) comes back here with the count raised; a few nested calls
+ * are legitimate (helpers of the stock tool), a long chain is a loop.
+ */
+#define LOOP_MARK "CTDB_FRONTEND_DEPTH"
+#define LOOP_MAX 8
+
+static const struct ext_cmd *const cmds[] = {
+	&cmd_checksamba,
+	&cmd_checktcpport,
+};
+
+#define NUM_CMDS (sizeof(cmds) / sizeof(cmds[0]))
+
+/* make install looks for this before it overwrites an installed ctdb */
+__attribute__((used))
+static const char frontend_id[] = "@(#) ctdb-checksamba front-end";
+
+/*
+ * The stock tool's global options (ctdb 4.x): those that take a value,
+ * and those that do not.  popt accepts "-d 4", "-d4", "-d=4",
+ * "--debug=4", "--debug 4" and bundles such as "-Yv" or "-Yd4".
+ */
+static const char short_with_arg[] = "dtnxT";
+static const char short_no_arg[] = "YXv?";
+static const char *const long_with_arg[] = {
+	"debug", "timelimit", "node", "separator", "maxruntime", NULL,
+};
+static const char *const long_no_arg[] = {
+	"verbose", "help", "usage", NULL,
+};
+
+static bool in_list(const char *const *list, const char *name, size_t len)
+{
+	size_t i;
+
+	for (i = 0; list[i] != NULL; i++) {
+		if (strlen(list[i]) == len && strncmp(list[i], name, len) == 0) {
+			return true;
+		}
+	}
+	return false;
+}
+
+/*
+ * Index of the command word in argv, argc when there is none, or -1
+ * when an option is not one of the stock tool's (the stock tool will
+ * complain about it).  *help is set for --help, -? and --usage.
+ */
+static int find_command(int argc, char **argv, bool *help)
+{
+	int i;
+
+	*help = false;
+	for (i = 1; i < argc; i++) {
+		const char *a = argv[i];
+
+		if (strcmp(a, "--") == 0) {
+			return i + 1;
+		}
+		if (a[0] != '-' || a[1] == '\0') {
+			return i;
+		}
+		if (a[1] == '-') {
+			const char *name = a + 2;
+			size_t len = strcspn(name, "=");
+
+			if (in_list(long_with_arg, name, len)) {
+				if (name[len] == '\0') {
+					i++;	/* "--debug 4" */
+				}
+				continue;
+			}
+			if (in_list(long_no_arg, name, len) &&
+			    name[len] == '\0') {
+				if (strcmp(name, "verbose") != 0) {
+					*help = true;
+				}
+				continue;
+			}
+			return -1;
+		}
+		for (a++; *a != '\0'; a++) {
+			if (strchr(short_with_arg, *a) != NULL) {
+				if (a[1] == '\0') {
+					i++;	/* "-d 4" */
+				}
+				break;		/* "-d4", "-d=4" */
+			}
+			if (strchr(short_no_arg, *a) == NULL) {
+				return -1;
+			}
+			if (*a == '?') {
+				*help = true;
+			}
+		}
+	}
+	return argc;
+}
+
+static const struct ext_cmd *lookup(const char *word)
+{
+	size_t i;
+
+	for (i = 0; i < NUM_CMDS; i++) {
+		if (strcmp(cmds[i]->name, word) == 0) {
+			return cmds[i];
+		}
+	}
+	return NULL;
+}
+
+static const char *stock_tool(void)
+{
+	const char *p = getenv("CTDB_REAL_TOOL");
+
+	return (p != NULL && p[0] != '\0') ? p : STOCK_CTDB;
+}
+
+static void print_our_commands(void)
+{
+	size_t i;
+
+	printf("Commands run by this front-end:\n");
+	for (i = 0; i < NUM_CMDS; i++) {
+		printf("  %-14s %-10s %s\n", cmds[i]->name, cmds[i]->args,
+		       cmds[i]->msg);
+	}
+	printf("Every other command is run by %s:\n\n", stock_tool());
+	fflush(stdout);
+}
+
+static int run_ours(const struct ext_cmd *cmd, int argc, const char **argv)
+{
+	TALLOC_CTX *mem_ctx = NULL;
+	int status;
+
+	mem_ctx = talloc_new(NULL);
+	if (mem_ctx == NULL) {
+		fprintf(stderr, "ctdb: out of memory\n");
+		return 1;
+	}
+	status = cmd->fn(mem_ctx, argc, argv);
+	talloc_free(mem_ctx);
+
+	/* A full disk or a closed pipe must not pass as success. */
+	if (fflush(stdout) != 0 || ferror(stdout)) {
+		fprintf(stderr, "ctdb %s: write error on standard output: "
+			"%s\n", cmd->name, strerror(errno));
+		if (status == 0) {
+			status = 1;
+		}
+	}
+	return status;
+}
+
+static int exec_stock(char **argv)
+{
+	const char *tool = stock_tool();
+	const char *mark = getenv(LOOP_MARK);
+	struct stat self, target;
+	char depth[16];
+	int n = 0;
+
+	if (mark != NULL) {
+		n = atoi(mark);
+	}
+	if (n >= LOOP_MAX) {
+		fprintf(stderr, "ctdb: %s keeps running this front-end again; "
+			"refusing to loop (set CTDB_REAL_TOOL to the stock "
+			"ctdb tool)\n", tool);
+		return 1;
+	}
+	if (stat(tool, &target) != 0) {
+		int err = errno;
+
+		fprintf(stderr, "ctdb: cannot run the stock ctdb tool %s: %s%s\n",
+			tool, strerror(err),
+			err == ENOENT ? " (install the ctdb package, or set "
+			"CTDB_REAL_TOOL)" : "");
+		return err == ENOENT ? 127 : 126;
+	}
+	if (stat("/proc/self/exe", &self) == 0 &&
+	    self.st_dev == target.st_dev && self.st_ino == target.st_ino) {
+		fprintf(stderr, "ctdb: %s is this front-end, not the stock ctdb "
+			"tool (set CTDB_REAL_TOOL to the stock tool)\n", tool);
+		return 1;
+	}
+	snprintf(depth, sizeof(depth), "%d", n + 1);
+	if (setenv(LOOP_MARK, depth, 1) != 0) {
+		fprintf(stderr, "ctdb: out of memory\n");
+		return 1;
+	}
+	argv[0] = (char *)tool;
+	execv(tool, argv);
+	fprintf(stderr, "ctdb: cannot run the stock ctdb tool %s: %s\n", tool,
+		strerror(errno));
+	return errno == ENOENT ? 127 : 126;
+}
+
+int main(int argc, char **argv)
+{
+	const struct ext_cmd *cmd = NULL;
+	bool help = false;
+	int at;
+
+	at = find_command(argc, argv, &help);
+	if (at >= 0 && at < argc) {
+		cmd = lookup(argv[at]);
+		if (cmd != NULL) {
+			return run_ours(cmd, argc - at,
+					(const char **)(argv + at));
+		}
+		if (strcmp(argv[at], "help") == 0) {
+			help = true;
+		}
+	} else if (at == argc && argc <= 1) {
+		help = true;
+	}
+	if (help) {
+		static char opt_help[] = "--help";
+		char *help_argv[] = { argv[0], opt_help, NULL };
+
+		print_our_commands();
+		if (at >= 0 && at < argc) {
+			/* "ctdb help": the stock tool knows only --help */
+			return exec_stock(help_argv);
+		}
+	}
+	return exec_stock(argv);
+}
