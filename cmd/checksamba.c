@@ -71,6 +71,7 @@ struct run {
 	uint64_t startup_grace;
 	struct smbconf *conf;		/* NULL until needed */
 	bool refreshed;			/* testparm ran in this run */
+	bool not_managed;		/* print nothing (unless -v) */
 	char *headline;			/* the line that decides the run */
 	char *details;			/* lines that belong to it */
 };
@@ -390,8 +391,8 @@ static void setup_state(struct run *r)
 
 	if (dir == NULL && r->opts.managed) {
 		dir = talloc_asprintf(r, "%s/service/samba",
-				      env_or("CTDB_SCRIPT_VARDIR",
-					     "/var/lib/ctdb/scripts"));
+				      config_get(r->cfg, "CTDB_SCRIPT_VARDIR") ?:
+				      "/var/lib/ctdb/scripts");
 	} else if (dir == NULL) {
 		dir = talloc_asprintf(r, "%s/state/samba", vardir(r->cfg));
 	}
@@ -482,7 +483,7 @@ static int load_smbconf(struct run *r, bool force)
 			clog(CLOG_WARNING, "WARNING: smb.conf cache update %s - "
 			     "using old cache file",
 			     st.timed_out ? "timed out" : "failed");
-			if (!st.timed_out && st.testparm_err != NULL) {
+			if (st.testparm_err != NULL) {
 				clog(CLOG_WARNING, "%s", st.testparm_err);
 			}
 		}
@@ -750,7 +751,8 @@ static int cycle(struct run *r)
 		winbind_auto = !winbind && mw == NULL && samba;
 	}
 	if (!samba && !winbind) {
-		return EXIT_HEALTHY;	/* nothing to check, nothing written */
+		r->not_managed = true;	/* nothing to check or write */
+		return EXIT_HEALTHY;
 	}
 
 	ret = check_values(r);
@@ -858,11 +860,21 @@ static int checksamba_run(TALLOC_CTX *mem_ctx, int argc, const char **argv)
 		ret = EINVAL;
 		goto done;
 	}
-	if (o.config != NULL && access(o.config, R_OK) != 0) {
-		fprintf(stderr, "checksamba: cannot read --config \"%s\": %s\n",
-			o.config, strerror(errno));
-		ret = EINVAL;
-		goto done;
+	if (o.config != NULL) {
+		struct stat st;
+		int err = 0;
+
+		if (access(o.config, R_OK) != 0 || stat(o.config, &st) != 0) {
+			err = errno;
+		} else if (S_ISDIR(st.st_mode)) {
+			err = EISDIR;
+		}
+		if (err != 0) {
+			fprintf(stderr, "checksamba: cannot read --config "
+				"\"%s\": %s\n", o.config, strerror(err));
+			ret = EINVAL;
+			goto done;
+		}
 	}
 
 	r = talloc_zero(mem_ctx, struct run);
@@ -897,7 +909,13 @@ static int checksamba_run(TALLOC_CTX *mem_ctx, int argc, const char **argv)
 		step_done(r, "configuration", "read");
 		ret = cycle(r);
 	}
-	print_report(r);
+	if (r->not_managed) {
+		clog(CLOG_DEBUG, "checksamba: samba and winbind not managed: "
+		     "nothing to check");
+	}
+	if (!r->not_managed || o.verbose) {
+		print_report(r);
+	}
 	clog_end();
 done:
 	poptFreeContext(pc);
