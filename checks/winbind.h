@@ -14,7 +14,8 @@
  * @brief Ping winbindd within @p dl.
  * @param[out] alive  the answer
  * @param[out] detail DEBUG text (talloc child of @p mem_ctx), may be NULL
- * @return 0, or ENOMEM
+ * @return 0, or ENOMEM (or the errno of a thread that cannot be
+ *         started)
  */
 int winbind_ping(TALLOC_CTX *mem_ctx, const struct deadline *dl,
 		 bool *alive, char **detail);

@@ -1,9 +1,10 @@
 #!/bin/bash
 . "$(dirname "$0")/lib/unit.sh"
 
-# libwbclient (and wbinfo) look for winbindd's socket in
-# SELFTEST_WINBINDD_SOCKET_DIR when set: setup points it at an empty
-# directory, so no real winbindd is ever asked.
+# setup sets _NO_WINBINDD, so libwbclient fails every ping at once and
+# no real winbindd is ever asked; the wbinfo stub (builds without
+# libwbclient) fails with FAKE_WBINFO_FAIL.  Real winbindd: see
+# tests/integration/test_winbind.sh.
 
 define_test "winbind managed, winbindd not running: ERROR"
 setup

@@ -56,8 +56,9 @@ setup() {
 		CTDB_CURRENT_DEBUGLEVEL CTDB_DEBUGLEVEL \
 		CTDB_SAMBA_CACHE_MAX_AGE CTDB_SAMBA_STARTUP_GRACE
 	export CTDB_MANAGES_SAMBA=yes
-	# no real winbindd may be asked by accident
-	export SELFTEST_WINBINDD_SOCKET_DIR="$SB/no-winbindd"
+	# no real winbindd may be asked by accident: with _NO_WINBINDD set,
+	# libwbclient answers every request with an error at once
+	export _NO_WINBINDD=1
 	LISTENER_PID=""
 }
 

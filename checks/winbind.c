@@ -1,0 +1,261 @@
+/*
+ * Is winbindd alive (spec 3.2 step 3)?  libwbclient may wait minutes
+ * for a stuck winbindd, so its ping runs in a thread that the run
+ * abandons at the deadline.  Without libwbclient, "wbinfo -p" is run
+ * within the deadline instead.
+ */
+#include <errno.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "checks/winbind.h"
+
+#ifdef HAVE_WBCLIENT
+
+#include <pthread.h>
+#include <time.h>
+
+#include <wbclient.h>
+
+/*
+ * What the caller and the ping thread share.  The caller may give up
+ * and return while the thread is still stuck inside libwbclient, so
+ * neither side may own this alone: it is reference counted and freed
+ * by whichever side lets go last.  It is plain malloc'd memory on
+ * purpose, the one place where talloc is wrong: talloc is not thread
+ * safe, and the caller's talloc tree may be freed while the abandoned
+ * thread still runs.
+ */
+struct winbind_shared {
+	pthread_mutex_t lock;
+	pthread_cond_t cond;
+	unsigned refs;
+	bool done;
+	wbcErr err;
+};
+
+/* Drop one reference; the last one frees.  Called with the lock held. */
+static void winbind_shared_put(struct winbind_shared *s)
+{
+	bool last;
+
+	s->refs -= 1;
+	last = (s->refs == 0);
+	pthread_mutex_unlock(&s->lock);
+	if (last) {
+		pthread_cond_destroy(&s->cond);
+		pthread_mutex_destroy(&s->lock);
+		free(s);
+	}
+}
+
+static void *winbind_ping_thread(void *arg)
+{
+	struct winbind_shared *s = arg;
+	struct wbcContext *ctx = NULL;
+	wbcErr err;
+
+	/* a context of our own: nothing shared with other threads */
+	ctx = wbcCtxCreate();
+	if (ctx == NULL) {
+		err = WBC_ERR_NO_MEMORY;
+	} else {
+		err = wbcCtxPing(ctx);
+		wbcCtxFree(ctx);
+	}
+
+	pthread_mutex_lock(&s->lock);
+	s->err = err;
+	s->done = true;
+	pthread_cond_signal(&s->cond);
+	winbind_shared_put(s);
+	return NULL;
+}
+
+static int winbind_shared_new(struct winbind_shared **out)
+{
+	struct winbind_shared *s = NULL;
+	pthread_condattr_t attr;
+	int ret;
+
+	s = calloc(1, sizeof(*s));
+	if (s == NULL) {
+		return ENOMEM;
+	}
+	ret = pthread_mutex_init(&s->lock, NULL);
+	if (ret != 0) {
+		free(s);
+		return ret;
+	}
+	ret = pthread_condattr_init(&attr);
+	if (ret != 0) {
+		goto fail_mutex;
+	}
+	/* the deadline is on the monotonic clock */
+	ret = pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
+	if (ret == 0) {
+		ret = pthread_cond_init(&s->cond, &attr);
+	}
+	pthread_condattr_destroy(&attr);
+	if (ret != 0) {
+		goto fail_mutex;
+	}
+	s->refs = 1;
+	*out = s;
+	return 0;
+fail_mutex:
+	pthread_mutex_destroy(&s->lock);
+	free(s);
+	return ret;
+}
+
+int winbind_ping(TALLOC_CTX *mem_ctx, const struct deadline *dl,
+		 bool *alive, char **detail)
+{
+	struct winbind_shared *s = NULL;
+	pthread_attr_t attr;
+	pthread_t tid;
+	struct timespec until;
+	int64_t left_ms;
+	bool done = false;
+	wbcErr err = WBC_ERR_UNKNOWN_FAILURE;
+	int ret;
+
+	*alive = false;
+	if (detail != NULL) {
+		*detail = NULL;
+	}
+
+	ret = winbind_shared_new(&s);
+	if (ret != 0) {
+		return ret;
+	}
+
+	/* the wait ends at the deadline, on the condition's clock */
+	left_ms = deadline_left_ms(dl);
+	clock_gettime(CLOCK_MONOTONIC, &until);
+	until.tv_sec += left_ms / 1000;
+	until.tv_nsec += (left_ms % 1000) * 1000000;
+	if (until.tv_nsec >= 1000000000) {
+		until.tv_sec += 1;
+		until.tv_nsec -= 1000000000;
+	}
+
+	ret = pthread_attr_init(&attr);
+	if (ret != 0) {
+		goto fail;
+	}
+	ret = pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+	if (ret != 0) {
+		pthread_attr_destroy(&attr);
+		goto fail;
+	}
+	pthread_mutex_lock(&s->lock);
+	s->refs = 2;		/* ours and the thread's */
+	ret = pthread_create(&tid, &attr, winbind_ping_thread, s);
+	pthread_attr_destroy(&attr);
+	if (ret != 0) {
+		s->refs = 1;
+		pthread_mutex_unlock(&s->lock);
+		goto fail;
+	}
+
+	while (!s->done) {
+		int rc = pthread_cond_timedwait(&s->cond, &s->lock, &until);
+
+		if (rc == ETIMEDOUT) {
+			break;
+		}
+	}
+	done = s->done;
+	err = s->err;
+	/* from here on the thread, if still stuck, is on its own */
+	winbind_shared_put(s);
+
+	*alive = done && WBC_ERROR_IS_OK(err);
+	if (detail == NULL) {
+		return 0;
+	}
+	if (!done) {
+		*detail = talloc_asprintf(mem_ctx,
+					  "no answer from winbindd in %u s",
+					  dl->seconds);
+	} else if (*alive) {
+		*detail = talloc_strdup(mem_ctx, "winbindd answered the ping");
+	} else {
+		*detail = talloc_asprintf(mem_ctx, "winbindd ping failed: %s",
+					  wbcErrorString(err));
+	}
+	return (*detail == NULL) ? ENOMEM : 0;
+
+fail:
+	pthread_mutex_lock(&s->lock);
+	winbind_shared_put(s);
+	return ret;
+}
+
+#else /* !HAVE_WBCLIENT */
+
+#include "checks/run.h"
+
+/* The length of @p s without its trailing newlines, for "%.*s" */
+static int winbind_trimmed(const char *s)
+{
+	size_t len = strlen(s);
+
+	while (len > 0 && s[len - 1] == '\n') {
+		len--;
+	}
+	return (int)len;
+}
+
+int winbind_ping(TALLOC_CTX *mem_ctx, const struct deadline *dl,
+		 bool *alive, char **detail)
+{
+	const char *const argv[] = { "wbinfo", "-p", NULL };
+	TALLOC_CTX *tmp_ctx = NULL;
+	struct run_result *res = NULL;
+	char *text = NULL;
+	int ret;
+
+	*alive = false;
+	if (detail != NULL) {
+		*detail = NULL;
+	}
+	tmp_ctx = talloc_new(mem_ctx);
+	if (tmp_ctx == NULL) {
+		return ENOMEM;
+	}
+
+	ret = run_bounded(tmp_ctx, argv, dl, &res);
+	if (ret != 0) {
+		goto done;
+	}
+	*alive = run_ok(res);
+	if (detail == NULL) {
+		goto done;
+	}
+	text = talloc_asprintf(tmp_ctx, "wbinfo -p %s",
+			       run_describe(tmp_ctx, res));
+	if (text != NULL && res->outlen > 0) {
+		text = talloc_asprintf_append(text, "\n%.*s",
+					      winbind_trimmed(res->out),
+					      res->out);
+	}
+	if (text != NULL && res->errlen > 0) {
+		text = talloc_asprintf_append(text, "\n%.*s",
+					      winbind_trimmed(res->errout),
+					      res->errout);
+	}
+	if (text == NULL) {
+		ret = ENOMEM;
+		goto done;
+	}
+	*detail = talloc_steal(mem_ctx, text);
+done:
+	talloc_free(tmp_ctx);
+	return ret;
+}
+
+#endif /* HAVE_WBCLIENT */

@@ -1,0 +1,571 @@
+/*
+ * Unit tests for checks/config.c: the shell-fragment parser, file
+ * loading, precedence and the typed getters.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+#include <talloc.h>
+
+#include "checks/config.h"
+#include "checks/log.h"
+
+#define DATA "tests/unit/data/config/"
+
+struct parse_case {
+	const char *line;
+	enum config_line_kind kind;
+	const char *name;	/* ASSIGN: expected name */
+	const char *value;	/* ASSIGN: expected value; SKIP: expected why
+				 * or NULL for any reason */
+};
+
+#define EMPTY(l) { l, CONFIG_LINE_EMPTY, NULL, NULL }
+#define ASSIGN(l, n, v) { l, CONFIG_LINE_ASSIGN, n, v }
+#define SKIP(l) { l, CONFIG_LINE_SKIP, NULL, NULL }
+#define SHELL(l) { l, CONFIG_LINE_SKIP, NULL, "needs a shell" }
+
+static const struct parse_case parse_cases[] = {
+	/* blank lines and comments */
+	EMPTY(""),
+	EMPTY("   \t "),
+	EMPTY("# a comment"),
+	EMPTY("   # an indented comment $(touch /tmp/x)"),
+	EMPTY("\r"),
+	/* plain assignments */
+	ASSIGN("X=1", "X", "1"),
+	ASSIGN("_x_9=abc", "_x_9", "abc"),
+	ASSIGN("  X=1", "X", "1"),
+	ASSIGN("\tX=1", "X", "1"),
+	ASSIGN("export X=1", "X", "1"),
+	ASSIGN("export \t X=1", "X", "1"),
+	ASSIGN("exportX=1", "exportX", "1"),
+	ASSIGN("CTDB_MANAGED_SERVICES=samba,winbind", "CTDB_MANAGED_SERVICES",
+	       "samba,winbind"),
+	ASSIGN("X=a#b", "X", "a#b"),
+	ASSIGN("X=a~b", "X", "a~b"),
+	ASSIGN("X=/a=b", "X", "/a=b"),
+	/* quoting */
+	ASSIGN("X='a b'", "X", "a b"),
+	ASSIGN("X='$(touch /tmp/x) `id` ${Y}'", "X",
+	       "$(touch /tmp/x) `id` ${Y}"),
+	ASSIGN("X='a\\b'", "X", "a\\b"),
+	ASSIGN("X='~'", "X", "~"),
+	ASSIGN("X=\"a b\"", "X", "a b"),
+	ASSIGN("X=\"a'b\"", "X", "a'b"),
+	ASSIGN("X=\"a\\\"b\"", "X", "a\"b"),
+	ASSIGN("X=\"a\\\\b\"", "X", "a\\b"),
+	ASSIGN("X=\"\\$HOME\"", "X", "$HOME"),
+	ASSIGN("X=\"\\`id\\`\"", "X", "`id`"),
+	ASSIGN("X=\"a\\nb\"", "X", "a\\nb"),
+	ASSIGN("X=\"a;b|c&d<e>f(g)\"", "X", "a;b|c&d<e>f(g)"),
+	ASSIGN("X=a\"b c\"'d'", "X", "ab cd"),
+	ASSIGN("X='a'\"b\"c", "X", "abc"),
+	ASSIGN("X=a\\ b", "X", "a b"),
+	ASSIGN("X=\\$HOME", "X", "$HOME"),
+	/* empty values */
+	ASSIGN("X=", "X", ""),
+	ASSIGN("X=\"\"", "X", ""),
+	ASSIGN("X=''", "X", ""),
+	ASSIGN("X= # nothing", "X", ""),
+	/* comments and spaces after the value */
+	ASSIGN("X=1 # comment", "X", "1"),
+	ASSIGN("X=1\t#comment", "X", "1"),
+	ASSIGN("X='a b'   # c", "X", "a b"),
+	ASSIGN("X=\"a b\" #", "X", "a b"),
+	ASSIGN("X=1   ", "X", "1"),
+	/* CRLF */
+	ASSIGN("X=1\r", "X", "1"),
+	ASSIGN("X='a b'\r", "X", "a b"),
+	ASSIGN("X=1 # c\r", "X", "1"),
+	/* what needs a shell */
+	SHELL("X=$(touch /tmp/marker)"),
+	SHELL("X=`touch /tmp/marker`"),
+	SHELL("X=${X}"),
+	SHELL("X=$X"),
+	SHELL("X=a$"),
+	SHELL("X=\"$(touch /tmp/marker)\""),
+	SHELL("X=\"`id`\""),
+	SHELL("X=\"a${Y}b\""),
+	SHELL("X='ok'$Y"),
+	SHELL("X=~/dir"),
+	SHELL("X=/a:~/b"),
+	SHELL("export X=$(id)"),
+	/* shell operators in bare words */
+	SKIP("X=a;b"),
+	SKIP("X=1;"),
+	SKIP("X=a|b"),
+	SKIP("X=a&b"),
+	SKIP("X=a&"),
+	SKIP("X=a<b"),
+	SKIP("X=a>b"),
+	SKIP("X=(a)"),
+	/* unterminated quotes and continuation lines */
+	{ "X='abc", CONFIG_LINE_SKIP, NULL, "unterminated quote" },
+	{ "X=\"abc", CONFIG_LINE_SKIP, NULL, "unterminated quote" },
+	{ "X=\"abc\\\"", CONFIG_LINE_SKIP, NULL, "unterminated quote" },
+	SKIP("X=abc\\"),
+	/* everything else */
+	SKIP("f() {"),
+	SKIP("function f {"),
+	SKIP("}"),
+	SKIP("if [ -f /etc/foo ]; then"),
+	SKIP("fi"),
+	SKIP("ulimit -n 4096"),
+	SKIP(". /etc/foo"),
+	SKIP("source /etc/foo"),
+	SKIP("export X"),
+	SKIP("export"),
+	SKIP("X=1 Y=2"),
+	SKIP("X=1 command"),
+	SKIP("X=a b"),
+	SKIP("X= 1"),
+	SKIP("X =1"),
+	SKIP("1X=1"),
+	SKIP("X-Y=1"),
+	SKIP("X.Y=1"),
+	SKIP("X[1]=1"),
+	SKIP("=1"),
+	SKIP("$X=1"),
+	SKIP("X+=1"),
+};
+
+static void test_parse_line(void **state)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(parse_cases) / sizeof(parse_cases[0]); i++) {
+		const struct parse_case *c = &parse_cases[i];
+		TALLOC_CTX *ctx = talloc_new(NULL);
+		enum config_line_kind kind;
+		char *name = NULL;
+		char *value = NULL;
+		const char *why = NULL;
+
+		assert_non_null(ctx);
+		kind = config_parse_line(ctx, c->line, &name, &value, &why);
+		if (kind != c->kind) {
+			print_error("line [%s]: kind %d, expected %d (%s)\n",
+				    c->line, kind, c->kind,
+				    why != NULL ? why : "-");
+		}
+		assert_int_equal(kind, c->kind);
+		switch (kind) {
+		case CONFIG_LINE_ASSIGN:
+			assert_non_null(name);
+			assert_non_null(value);
+			assert_string_equal(name, c->name);
+			if (strcmp(value, c->value) != 0) {
+				print_error("line [%s]: value [%s]\n",
+					    c->line, value);
+			}
+			assert_string_equal(value, c->value);
+			assert_ptr_equal(talloc_parent(name), ctx);
+			assert_ptr_equal(talloc_parent(value), ctx);
+			break;
+		case CONFIG_LINE_SKIP:
+			assert_non_null(why);
+			assert_null(name);
+			assert_null(value);
+			if (c->value != NULL) {
+				assert_string_equal(why, c->value);
+			}
+			break;
+		case CONFIG_LINE_EMPTY:
+			assert_null(name);
+			assert_null(value);
+			break;
+		}
+		/* nothing but the results is left on the context */
+		assert_int_equal(talloc_total_blocks(ctx),
+				 kind == CONFIG_LINE_ASSIGN ? 3 : 1);
+		talloc_free(ctx);
+	}
+}
+
+static int count_lines(const char *text)
+{
+	int n = 0;
+
+	for (; *text != '\0'; text++) {
+		if (*text == '\n') {
+			n++;
+		}
+	}
+	return n;
+}
+
+static void test_load_basic(void **state)
+{
+	TALLOC_CTX *ctx = talloc_new(NULL);
+	struct config *cfg = config_new(ctx);
+	const char *text = NULL;
+
+	assert_non_null(cfg);
+	clog_start(ctx, CLOG_DEBUG);
+	assert_int_equal(config_load_file(cfg, DATA "basic.conf"), 0);
+
+	/* later assignments win */
+	assert_string_equal(config_get(cfg, "CTDB_TEST_A"), "second");
+	assert_string_equal(config_get(cfg, "CTDB_TEST_B"), "two words");
+	assert_null(config_get(cfg, "CTDB_TEST_C"));
+	assert_string_equal(config_get(cfg, "CTDB_TEST_D"),
+			    "single $quoted");
+	/* empty counts as unset */
+	assert_null(config_get(cfg, "CTDB_TEST_E"));
+
+	text = clog_text();
+	assert_non_null(strstr(text, DATA "basic.conf:5: skipped: "
+				     "needs a shell\n"));
+	assert_non_null(strstr(text, DATA "basic.conf:6: skipped: "));
+	assert_non_null(strstr(text, DATA "basic.conf:9: skipped: "));
+	/* exactly three skipped lines, nothing else */
+	assert_null(strstr(text, "basic.conf:1:"));
+	assert_null(strstr(text, "basic.conf:4:"));
+	assert_null(strstr(text, "basic.conf:7:"));
+	assert_int_equal(count_lines(text), 3);
+	clog_end();
+
+	/* a second file on top: later files win */
+	assert_int_equal(config_load_file(cfg, DATA "crlf.conf"), 0);
+	assert_string_equal(config_get(cfg, "CTDB_TEST_A"), "dos");
+	assert_string_equal(config_get(cfg, "CTDB_TEST_B"), "quoted dos");
+	assert_string_equal(config_get(cfg, "CTDB_TEST_D"),
+			    "single $quoted");
+	talloc_free(ctx);
+}
+
+static void test_load_no_final_newline(void **state)
+{
+	TALLOC_CTX *ctx = talloc_new(NULL);
+	struct config *cfg = config_new(ctx);
+
+	assert_int_equal(config_load_file(cfg, DATA "no-final-newline.conf"),
+			 0);
+	assert_string_equal(config_get(cfg, "CTDB_TEST_A"), "one");
+	assert_string_equal(config_get(cfg, "CTDB_TEST_B"), "last");
+	talloc_free(ctx);
+}
+
+static void test_load_errors(void **state)
+{
+	TALLOC_CTX *ctx = talloc_new(NULL);
+	struct config *cfg = config_new(ctx);
+
+	assert_int_equal(config_load_file(cfg, DATA "does-not-exist.conf"),
+			 ENOENT);
+	assert_int_equal(config_load_file(cfg, "tests/unit/data/config"),
+			 EISDIR);
+	assert_int_equal(config_load_file(cfg, "tests/unit/data/config/"),
+			 EISDIR);
+	assert_int_equal(config_load_file(cfg, DATA "basic.conf/x"),
+			 ENOTDIR);
+	/* nothing was loaded by the failures */
+	assert_null(config_get(cfg, "CTDB_TEST_A"));
+	talloc_free(ctx);
+}
+
+/* As root a mode 000 file is readable: drop to nobody in a child. */
+static int load_as_nobody(TALLOC_CTX *ctx, const char *path)
+{
+	pid_t pid;
+	int status = 0;
+
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		struct config *cfg = config_new(ctx);
+		int ret = 255;
+
+		if (setgid(65534) == 0 && setuid(65534) == 0) {
+			ret = config_load_file(cfg, path);
+		}
+		/* the child's copy of the test's memory (for valgrind) */
+		talloc_free(ctx);
+		_exit(ret);
+	}
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_true(WIFEXITED(status));
+	return WEXITSTATUS(status);
+}
+
+static void test_load_unreadable(void **state)
+{
+	TALLOC_CTX *ctx = talloc_new(NULL);
+	struct config *cfg = config_new(ctx);
+	char dir[] = "/tmp/test_config.XXXXXX";
+	char *path = NULL;
+	int fd;
+
+	assert_non_null(mkdtemp(dir));
+	assert_int_equal(chmod(dir, 0755), 0);
+	path = talloc_asprintf(ctx, "%s/secret.conf", dir);
+	fd = open(path, O_WRONLY | O_CREAT, 0000);
+	assert_true(fd >= 0);
+	assert_int_equal(write(fd, "X=1\n", 4), 4);
+	close(fd);
+	assert_int_equal(chmod(path, 0000), 0);
+	if (geteuid() == 0) {
+		assert_int_equal(load_as_nobody(ctx, path), EACCES);
+	} else {
+		assert_int_equal(config_load_file(cfg, path), EACCES);
+	}
+	unlink(path);
+	rmdir(dir);
+	talloc_free(ctx);
+}
+
+static void test_load_huge_line(void **state)
+{
+	TALLOC_CTX *ctx = talloc_new(NULL);
+	struct config *cfg = config_new(ctx);
+	char dir[] = "/tmp/test_config.XXXXXX";
+	const size_t big = 1024 * 1024;
+	char *path = NULL;
+	char *line = NULL;
+	FILE *f = NULL;
+
+	assert_non_null(mkdtemp(dir));
+	path = talloc_asprintf(ctx, "%s/big.conf", dir);
+	line = talloc_array(ctx, char, big + 1);
+	assert_non_null(line);
+	memset(line, 'a', big);
+	line[big] = '\0';
+
+	f = fopen(path, "w");
+	assert_non_null(f);
+	fprintf(f, "CTDB_TEST_A=%s\n", line);
+	fprintf(f, "%s\n", line);			/* a 1 MB skip */
+	fprintf(f, "CTDB_TEST_B=after\n");
+	fprintf(f, "CTDB_TEST_C=%s", line);		/* no newline */
+	assert_int_equal(fclose(f), 0);
+
+	clog_start(ctx, CLOG_DEBUG);
+	assert_int_equal(config_load_file(cfg, path), 0);
+	assert_int_equal(strlen(config_get(cfg, "CTDB_TEST_A")), big);
+	assert_string_equal(config_get(cfg, "CTDB_TEST_B"), "after");
+	assert_int_equal(strlen(config_get(cfg, "CTDB_TEST_C")), big);
+	assert_non_null(strstr(clog_text(), "big.conf:2: skipped: "));
+	clog_end();
+
+	unlink(path);
+	rmdir(dir);
+	talloc_free(ctx);
+}
+
+static bool marker_exists(const char *path)
+{
+	struct stat st;
+
+	return lstat(path, &st) == 0;
+}
+
+static void test_no_injection(void **state)
+{
+	TALLOC_CTX *ctx = talloc_new(NULL);
+	struct config *cfg = config_new(ctx);
+	char dir[] = "/tmp/test_config.XXXXXX";
+	char *path = NULL;
+	char *marker = NULL;
+	FILE *f = NULL;
+	int i;
+
+	/* the fixture's fixed markers */
+	for (i = 1; i <= 8; i++) {
+		char *m = talloc_asprintf(ctx, "/tmp/ctdb-cfg-marker-"
+					  "fixture-%d", i);
+		unlink(m);
+	}
+	assert_int_equal(config_load_file(cfg, DATA "inject.conf"), 0);
+	for (i = 1; i <= 8; i++) {
+		char *m = talloc_asprintf(ctx, "/tmp/ctdb-cfg-marker-"
+					  "fixture-%d", i);
+		assert_false(marker_exists(m));
+	}
+	assert_null(config_get(cfg, "CTDB_TEST_A"));
+	assert_null(config_get(cfg, "CTDB_TEST_B"));
+	assert_null(config_get(cfg, "CTDB_TEST_C"));
+	assert_null(config_get(cfg, "CTDB_TEST_D"));
+	assert_null(config_get(cfg, "CTDB_TEST_E"));
+	assert_null(config_get(cfg, "CTDB_TEST_F"));
+	/* single quotes: kept as text, never run */
+	assert_string_equal(config_get(cfg, "CTDB_TEST_G"),
+			    "$(touch /tmp/ctdb-cfg-marker-fixture-8)");
+
+	/* and with a marker name nobody can have created before */
+	assert_non_null(mkdtemp(dir));
+	marker = talloc_asprintf(ctx, "/tmp/ctdb-cfg-marker-%d",
+				 (int)getpid());
+	unlink(marker);
+	path = talloc_asprintf(ctx, "%s/inject.conf", dir);
+	f = fopen(path, "w");
+	assert_non_null(f);
+	fprintf(f, "X1=$(touch %s)\n", marker);
+	fprintf(f, "X2=`touch %s`\n", marker);
+	fprintf(f, "export X3=\"$(touch %s)\"\n", marker);
+	fprintf(f, "X4=${X:-$(touch %s)}\n", marker);
+	fprintf(f, "touch %s\n", marker);
+	fprintf(f, "X5=1; touch %s\n", marker);
+	fprintf(f, "X6=1 | touch %s\n", marker);
+	fprintf(f, "X7=\"a\" `touch %s`\n", marker);
+	assert_int_equal(fclose(f), 0);
+	assert_int_equal(config_load_file(cfg, path), 0);
+	assert_false(marker_exists(marker));
+	for (i = 1; i <= 7; i++) {
+		char *n = talloc_asprintf(ctx, "X%d", i);
+		assert_null(config_get(cfg, n));
+	}
+	unlink(path);
+	rmdir(dir);
+	talloc_free(ctx);
+}
+
+static void test_precedence(void **state)
+{
+	TALLOC_CTX *ctx = talloc_new(NULL);
+	struct config *cfg = config_new(ctx);
+
+	unsetenv("CTDB_TEST_A");
+	unsetenv("CTDB_TEST_B");
+	unsetenv("CTDB_TEST_X");
+	assert_int_equal(config_load_file(cfg, DATA "crlf.conf"), 0);
+
+	/* file only */
+	assert_string_equal(config_get(cfg, "CTDB_TEST_A"), "dos");
+	/* environment beats file */
+	setenv("CTDB_TEST_A", "env", 1);
+	assert_string_equal(config_get(cfg, "CTDB_TEST_A"), "env");
+	/* option beats environment */
+	assert_int_equal(config_set_option(cfg, "CTDB_TEST_A", "opt"), 0);
+	assert_string_equal(config_get(cfg, "CTDB_TEST_A"), "opt");
+	assert_int_equal(config_set_option(cfg, "CTDB_TEST_A", "opt2"), 0);
+	assert_string_equal(config_get(cfg, "CTDB_TEST_A"), "opt2");
+
+	/* empty counts as unset at every level */
+	assert_int_equal(config_set_option(cfg, "CTDB_TEST_A", ""), 0);
+	assert_string_equal(config_get(cfg, "CTDB_TEST_A"), "env");
+	setenv("CTDB_TEST_A", "", 1);
+	assert_string_equal(config_get(cfg, "CTDB_TEST_A"), "dos");
+
+	/* environment only */
+	setenv("CTDB_TEST_X", "from env", 1);
+	assert_string_equal(config_get(cfg, "CTDB_TEST_X"), "from env");
+	unsetenv("CTDB_TEST_X");
+	assert_null(config_get(cfg, "CTDB_TEST_X"));
+
+	/* an empty file value does not hide the option or environment */
+	assert_null(config_get(cfg, "CTDB_TEST_NONE"));
+
+	unsetenv("CTDB_TEST_A");
+	talloc_free(ctx);
+}
+
+struct uint_case {
+	const char *value;	/* NULL: unset */
+	int ret;
+	uint64_t out;
+};
+
+static void test_get_uint(void **state)
+{
+	static const struct uint_case cases[] = {
+		{ NULL, 0, 10 },
+		{ "", 0, 10 },
+		{ "0", 0, 0 },
+		{ "5", 0, 5 },
+		{ "600", 0, 600 },
+		{ "601", EINVAL, 0 },
+		{ "-1", EINVAL, 0 },
+		{ "+5", EINVAL, 0 },
+		{ "abc", EINVAL, 0 },
+		{ "5abc", EINVAL, 0 },
+		{ " 5", EINVAL, 0 },
+		{ "5 ", EINVAL, 0 },
+		{ "99999999999999999999", EINVAL, 0 },
+		{ "0x10", EINVAL, 0 },
+	};
+	TALLOC_CTX *ctx = talloc_new(NULL);
+	size_t i;
+
+	unsetenv("CTDB_TEST_N");
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct config *cfg = config_new(ctx);
+		uint64_t out = 12345;
+		int ret;
+
+		if (cases[i].value != NULL) {
+			assert_int_equal(config_set_option(cfg, "CTDB_TEST_N",
+							   cases[i].value),
+					 0);
+		}
+		ret = config_get_uint(cfg, "CTDB_TEST_N", 10, 600, &out);
+		if (ret != cases[i].ret) {
+			print_error("value [%s]: %d\n", cases[i].value, ret);
+		}
+		assert_int_equal(ret, cases[i].ret);
+		if (ret == 0) {
+			assert_int_equal(out, cases[i].out);
+		}
+	}
+	talloc_free(ctx);
+}
+
+static void test_is_yes_has_word(void **state)
+{
+	TALLOC_CTX *ctx = talloc_new(NULL);
+	struct config *cfg = config_new(ctx);
+
+	unsetenv("CTDB_TEST_W");
+	unsetenv("CTDB_TEST_Y");
+	assert_false(config_is_yes(cfg, "CTDB_TEST_Y"));
+	assert_int_equal(config_set_option(cfg, "CTDB_TEST_Y", "yes"), 0);
+	assert_true(config_is_yes(cfg, "CTDB_TEST_Y"));
+	assert_int_equal(config_set_option(cfg, "CTDB_TEST_Y", "Yes"), 0);
+	assert_false(config_is_yes(cfg, "CTDB_TEST_Y"));
+	assert_int_equal(config_set_option(cfg, "CTDB_TEST_Y", "yes "), 0);
+	assert_false(config_is_yes(cfg, "CTDB_TEST_Y"));
+
+	assert_false(config_has_word(cfg, "CTDB_TEST_W", "samba"));
+	assert_int_equal(config_set_option(cfg, "CTDB_TEST_W",
+					   " nfs,samba\twinbind  , httpd"), 0);
+	assert_true(config_has_word(cfg, "CTDB_TEST_W", "samba"));
+	assert_true(config_has_word(cfg, "CTDB_TEST_W", "winbind"));
+	assert_true(config_has_word(cfg, "CTDB_TEST_W", "nfs"));
+	assert_true(config_has_word(cfg, "CTDB_TEST_W", "httpd"));
+	assert_false(config_has_word(cfg, "CTDB_TEST_W", "samb"));
+	assert_false(config_has_word(cfg, "CTDB_TEST_W", "sambaa"));
+	assert_false(config_has_word(cfg, "CTDB_TEST_W", "win"));
+	assert_false(config_has_word(cfg, "CTDB_TEST_W", ""));
+	assert_int_equal(config_set_option(cfg, "CTDB_TEST_W", "sambax"), 0);
+	assert_false(config_has_word(cfg, "CTDB_TEST_W", "samba"));
+	talloc_free(ctx);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_parse_line),
+		cmocka_unit_test(test_load_basic),
+		cmocka_unit_test(test_load_no_final_newline),
+		cmocka_unit_test(test_load_errors),
+		cmocka_unit_test(test_load_unreadable),
+		cmocka_unit_test(test_load_huge_line),
+		cmocka_unit_test(test_no_injection),
+		cmocka_unit_test(test_precedence),
+		cmocka_unit_test(test_get_uint),
+		cmocka_unit_test(test_is_yes_has_word),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
