@@ -100,6 +100,34 @@ check-integration: all unit-tests
 demo: all
 	@tests/integration/demo.sh
 
+# AddressSanitizer + UndefinedBehaviorSanitizer build in build-asan/,
+# running the unit and scenario suites.
+ASAN_FLAGS := -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer \
+	      -fno-sanitize-recover=undefined
+check-asan:
+	$(MAKE) B=build-asan CFLAGS="$(ASAN_FLAGS)" LDFLAGS="$(ASAN_FLAGS)" \
+		all unit-tests
+	@BUILD_DIR=build-asan ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
+		UBSAN_OPTIONS=print_stacktrace=1 tests/run-all.sh unit scenarios
+
+# memcheck over the unit tests and every checksamba run of the scenarios
+check-valgrind: all unit-tests
+	@TEST_WRAPPER="valgrind -q --leak-check=full --errors-for-leak-kinds=definite \
+		--error-exitcode=99" \
+		CTDB_FRONTEND="$(CURDIR)/tests/valgrind-ctdb.sh" \
+		tests/run-all.sh unit scenarios
+
+# libFuzzer targets (clang), each for FUZZ_SECONDS
+FUZZ_SECONDS ?= 60
+fuzz:
+	@tests/fuzz/run.sh $(FUZZ_SECONDS)
+
+bench: all
+	@tests/bench/run.sh
+
+check-cluster: all
+	@tests/cluster/run.sh
+
 install: all
 	@scripts/install-frontend.sh "$(B)/ctdb" "$(DESTDIR)$(BINDIR)/ctdb"
 	install -d "$(DESTDIR)$(MANDIR)/man1" "$(DESTDIR)$(SCRIPTDIR)"
@@ -116,12 +144,13 @@ install-eventscript:
 		"$(DESTDIR)$(CTDB_BASE)"
 
 clean:
-	rm -rf $(B)
+	rm -rf build build-asan build-fuzz
 
 help:
 	@sed -n '2,9p' Makefile | sed 's/^# *//'
 
 .PHONY: all check check-unit check-scenarios check-integration unit-tests \
-	demo install install-eventscript clean help
+	demo install install-eventscript clean help check-asan check-valgrind \
+	fuzz bench check-cluster
 
 -include $(LIB_OBJ:.o=.d) $(B)/cmd/main.d

@@ -9,21 +9,28 @@
 set -u
 cd "$(dirname "$0")/.." || exit 1
 top=$PWD
-export CTDB_FRONTEND="$top/build/ctdb"
+# BUILD_DIR: another build (make check-asan uses build-asan)
+build=${BUILD_DIR:-build}
+export CTDB_FRONTEND="${CTDB_FRONTEND:-$top/$build/ctdb}"
 
 suites=${*:-unit scenarios integration}
 passed=0
 failed=0
 skipped=0
 failures=()
-log_dir="$top/build/test-logs"
+log_dir="$top/$build/test-logs"
 mkdir -p "$log_dir"
 
 run_one() {
 	local suite=$1 t=$2 name rc log
 	name=$(basename "$t")
 	log="$log_dir/$suite.$name.log"
-	"$t" >"$log" 2>&1 </dev/null
+	# TEST_WRAPPER: e.g. valgrind for the unit tests
+	if [ "$suite" = unit ] && [ -n "${TEST_WRAPPER:-}" ]; then
+		$TEST_WRAPPER "$t" >"$log" 2>&1 </dev/null
+	else
+		"$t" >"$log" 2>&1 </dev/null
+	fi
 	rc=$?
 	if [ $rc -eq 0 ]; then
 		passed=$((passed + 1))
@@ -43,7 +50,7 @@ run_one() {
 for suite in $suites; do
 	case $suite in
 	unit)
-		for t in build/tests/test_*; do
+		for t in "$build"/tests/test_*; do
 			[ -x "$t" ] && run_one unit "$t"
 		done
 		;;
