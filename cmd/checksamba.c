@@ -69,6 +69,9 @@ struct run {
 	uint64_t cleanup_period;
 	uint64_t cache_max_age;
 	uint64_t startup_grace;
+	uint16_t *ports;		/* CTDB_SAMBA_CHECK_PORTS / --ports */
+	size_t nports;
+	bool ports_given;
 	struct smbconf *conf;		/* NULL until needed */
 	bool refreshed;			/* testparm ran in this run */
 	bool not_managed;		/* print nothing (unless -v) */
@@ -302,8 +305,6 @@ static int check_values(struct run *r)
 {
 	const char *v = NULL;
 	uint64_t timeout = 0;
-	uint16_t *ports = NULL;
-	size_t nports = 0;
 	char *bad = NULL;
 	int ret;
 
@@ -344,12 +345,13 @@ static int check_values(struct run *r)
 	}
 
 	v = config_get(r->cfg, "CTDB_SAMBA_CHECK_PORTS");
-	if (v != NULL &&
-	    util_parse_port_list(r, v, &ports, &nports, &bad) != 0) {
-		return invalid(r, "CTDB_SAMBA_CHECK_PORTS");
+	if (v != NULL) {
+		if (util_parse_port_list(r, v, &r->ports, &r->nports,
+					 &bad) != 0) {
+			return invalid(r, "CTDB_SAMBA_CHECK_PORTS");
+		}
+		r->ports_given = true;
 	}
-	TALLOC_FREE(ports);
-	TALLOC_FREE(bad);
 	return 0;
 }
 
@@ -364,6 +366,10 @@ static int mkdir_p(const char *path)
 
 	if (copy == NULL) {
 		return ENOMEM;
+	}
+	if (copy[0] == '\0') {
+		free(copy);
+		return EINVAL;
 	}
 	for (p = copy + 1; ret == 0; p++) {
 		bool end = (*p == '\0');
@@ -451,12 +457,27 @@ static bool warn_due(struct run *r, const char *stamp)
 /* ------------------------------------------------------------------ */
 /* The steps */
 
+/*
+ * testparm may not take the whole run: with an old cache to fall back
+ * on, the share and port checks still need time after a refresh that
+ * timed out.  It gets the run's deadline less a quarter (at most 2 s).
+ */
+static struct deadline testparm_deadline(const struct run *r)
+{
+	struct deadline dl = r->dl;
+	int64_t reserve = (int64_t)r->dl.seconds * 1000 / 4;
+
+	dl.end_ms -= (reserve < 2000) ? reserve : 2000;
+	return dl;
+}
+
 static int load_smbconf(struct run *r, bool force)
 {
+	struct deadline dl = testparm_deadline(r);
 	struct smbconf_cache_opts o = {
 		.state_dir = r->state_dir,
 		.max_age = (unsigned)r->cache_max_age,
-		.deadline = &r->dl,
+		.deadline = &dl,
 	};
 	struct smbconf_status st = { 0 };
 	struct smbconf *conf = NULL;
@@ -497,8 +518,12 @@ static int load_smbconf(struct run *r, bool force)
 		fail(r, "ERROR: smb.conf cache create failed - testparm failed "
 		     "with:");
 		if (st.testparm_err != NULL) {
-			r->details = talloc_asprintf_append(r->details, "%s",
-							    st.testparm_err);
+			size_t len = strlen(st.testparm_err);
+
+			while (len > 0 && st.testparm_err[len - 1] == '\n') {
+				st.testparm_err[--len] = '\0';
+			}
+			add_detail(r, st.testparm_err);
 		}
 		return EXIT_UNHEALTHY;
 	}
@@ -612,7 +637,6 @@ static bool recently_started(struct run *r)
 
 static int check_ports(struct run *r)
 {
-	const char *list = config_get(r->cfg, "CTDB_SAMBA_CHECK_PORTS");
 	const char *names = config_get(r->cfg, "CTDB_TCP_PORT_CHECKERS");
 	struct tcpport_opts tcp = { 0 };
 	struct checker_env env = { .deadline = &r->dl, .tcp = &tcp };
@@ -622,17 +646,18 @@ static int check_ports(struct run *r)
 	char *bad = NULL;
 	int ret;
 
-	if (list != NULL) {
-		ret = util_parse_port_list(r, list, &ports, &nports, &bad);
+	if (r->ports_given) {
+		ports = r->ports;
+		nports = r->nports;
 	} else {
 		ret = smbconf_ports(r, r->conf, &ports, &nports, &bad);
 		if (ret == EINVAL) {
 			return fail(r, "ERROR: invalid value \"%s\" for smb "
 				    "ports", bad);
 		}
-	}
-	if (ret != 0 && ret != EINVAL) {
-		return fail(r, "ERROR: %s", strerror(ret));
+		if (ret != 0) {
+			return fail(r, "ERROR: %s", strerror(ret));
+		}
 	}
 	if (nports == 0) {
 		return fail(r, "INTERNAL ERROR: ctdb_check_tcp_ports - no ports "
@@ -766,8 +791,7 @@ static int cycle(struct run *r)
 		bool skip = config_is_yes(r->cfg,
 					  "CTDB_SAMBA_SKIP_SHARE_CHECK");
 
-		need_conf = !skip || winbind_auto ||
-			    config_get(r->cfg, "CTDB_SAMBA_CHECK_PORTS") == NULL;
+		need_conf = !skip || winbind_auto || !r->ports_given;
 		ret = check_samba(r, need_conf);
 		if (ret != 0) {
 			return ret;
@@ -824,6 +848,7 @@ static int checksamba_run(TALLOC_CTX *mem_ctx, int argc, const char **argv)
 	uint16_t *ports = NULL;
 	size_t nports = 0;
 	char *bad = NULL;
+	enum clog_level level;
 	uint64_t v = 0;
 	int opt, ret;
 
@@ -837,6 +862,22 @@ static int checksamba_run(TALLOC_CTX *mem_ctx, int argc, const char **argv)
 			poptStrerror(opt));
 		ret = EINVAL;
 		goto done;
+	}
+	/* an empty option counts as unset, as an empty variable does */
+	if (o.state_dir != NULL && o.state_dir[0] == '\0') {
+		o.state_dir = NULL;
+	}
+	if (o.config != NULL && o.config[0] == '\0') {
+		o.config = NULL;
+	}
+	if (o.ports != NULL && o.ports[0] == '\0') {
+		o.ports = NULL;
+	}
+	if (o.checkers != NULL && o.checkers[0] == '\0') {
+		o.checkers = NULL;
+	}
+	if (o.timeout != NULL && o.timeout[0] == '\0') {
+		o.timeout = NULL;
 	}
 	if (poptPeekArg(pc) != NULL) {
 		fprintf(stderr, "checksamba: unexpected argument \"%s\"\n",
@@ -892,7 +933,10 @@ static int checksamba_run(TALLOC_CTX *mem_ctx, int argc, const char **argv)
 		ret = EXIT_UNHEALTHY;
 		goto done;
 	}
-	clog_start(r, initial_level(r, r));
+	level = initial_level(r, r);
+	/* the debug level only gates DEBUG (and INFO/NOTICE) lines: a
+	 * WARNING is always printed */
+	clog_start(r, level > CLOG_WARNING ? level : CLOG_WARNING);
 	load_config(r, r);
 	if ((o.ports != NULL &&
 	     config_set_option(r->cfg, "CTDB_SAMBA_CHECK_PORTS", o.ports)) ||

@@ -6,6 +6,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -160,6 +161,10 @@ static int run_ours(const struct ext_cmd *cmd, int argc, const char **argv)
 	TALLOC_CTX *mem_ctx = NULL;
 	int status;
 
+	/* An inherited SIGCHLD=SIG_IGN would make every child we wait for
+	 * vanish unreaped (waitpid: ECHILD) */
+	signal(SIGCHLD, SIG_DFL);
+
 	mem_ctx = talloc_new(NULL);
 	if (mem_ctx == NULL) {
 		fprintf(stderr, "ctdb: out of memory\n");
@@ -186,6 +191,7 @@ static int exec_stock(char **argv)
 	struct stat self, target;
 	char depth[16];
 	int n = 0;
+	int err;
 
 	if (mark != NULL) {
 		n = atoi(mark);
@@ -197,8 +203,7 @@ static int exec_stock(char **argv)
 		return 1;
 	}
 	if (stat(tool, &target) != 0) {
-		int err = errno;
-
+		err = errno;
 		fprintf(stderr, "ctdb: cannot run the stock ctdb tool %s: %s%s\n",
 			tool, strerror(err),
 			err == ENOENT ? " (install the ctdb package, or set "
@@ -218,9 +223,10 @@ static int exec_stock(char **argv)
 	}
 	argv[0] = (char *)tool;
 	execv(tool, argv);
+	err = errno;
 	fprintf(stderr, "ctdb: cannot run the stock ctdb tool %s: %s\n", tool,
-		strerror(errno));
-	return errno == ENOENT ? 127 : 126;
+		strerror(err));
+	return err == ENOENT ? 127 : 126;
 }
 
 int main(int argc, char **argv)
