@@ -3,7 +3,9 @@
 #   check: N passed, N failed
 # Suites: unit (cmocka binaries in build/tests), scenarios
 # (tests/scenarios/*.sh: stubs on PATH, real sockets), integration
-# (tests/integration/test_*.sh: real smbd, winbindd, ctdbd; root).
+# (tests/integration/test_*.sh: real smbd, winbindd, ctdbd; root),
+# cluster (tests/cluster/run.sh: three ctdbd nodes in network
+# namespaces; root).
 # A test that exits 77 could not run here; under CI=true that is a
 # failure, because CI must run everything.
 set -u
@@ -13,7 +15,7 @@ top=$PWD
 build=${BUILD_DIR:-build}
 export CTDB_FRONTEND="${CTDB_FRONTEND:-$top/$build/ctdb}"
 
-suites=${*:-unit scenarios integration}
+suites=${*:-unit scenarios integration cluster}
 passed=0
 failed=0
 skipped=0
@@ -63,6 +65,10 @@ for suite in $suites; do
 		for t in tests/integration/test_*.sh; do
 			[ -x "$t" ] && run_one integration "$t"
 		done
+		;;
+	cluster)
+		run_one cluster tests/cluster/run.sh
+		grep '^#' "$log_dir/cluster.run.sh.log" | sed 's/^/  /'
 		;;
 	*)
 		echo "run-all.sh: unknown suite $suite" >&2
