@@ -58,7 +58,7 @@ static int cleanup_is_due(const char *path, unsigned period_minutes,
 }
 
 int cleanup_periodic(const char *state_dir, unsigned period_minutes,
-		     bool *started)
+		     const struct deadline *dl, bool *started)
 {
 	const char *const argv[] = { "smbstatus", "-np", NULL };
 	TALLOC_CTX *tmp_ctx = NULL;
@@ -114,7 +114,7 @@ int cleanup_periodic(const char *state_dir, unsigned period_minutes,
 
 	/* smbstatus inherits the locked descriptor and holds the lock
 	 * until it exits */
-	ret = run_detached(argv, lock_fd);
+	ret = run_detached(argv, lock_fd, dl);
 	if (ret != 0) {
 		goto done;
 	}

@@ -23,8 +23,16 @@
 #define RUN_PIPE_GRACE_MS 500
 /* Without a pidfd, how often we look for the child's exit. */
 #define RUN_POLL_SLICE_MS 50
-/* How long run_detached() waits to learn whether exec worked. */
+/* How long run_detached() waits to learn whether exec worked (less
+ * when the deadline is nearer). */
 #define RUN_DETACHED_EXEC_MS 2000
+/*
+ * After SIGKILL, how long we wait for the exit.  A program in
+ * uninterruptible sleep (D state, e.g. on a hung NFS or FUSE mount) dies
+ * only when the kernel lets go of it: we do not wait for that, it is left
+ * behind unreaped (spec 3.5).
+ */
+#define RUN_REAP_AFTER_KILL_MS 200
 
 static bool run_is_executable(const char *path)
 {
@@ -218,6 +226,101 @@ static void run_kill_group(pid_t pid, bool reaped)
 	}
 }
 
+/*
+ * An inherited SIGCHLD=SIG_IGN (or SA_NOCLDWAIT) makes the kernel reap
+ * our children itself: waitpid() then fails with ECHILD and the exit
+ * status is lost.  Around our own fork and wait, SIGCHLD is SIG_DFL;
+ * the caller's action is restored afterwards.
+ * @return true when the action was changed (and must be restored)
+ */
+static bool run_sigchld_default(struct sigaction *saved)
+{
+	struct sigaction sa;
+	bool ignored;
+
+	if (sigaction(SIGCHLD, NULL, saved) != 0) {
+		return false;
+	}
+	ignored = (saved->sa_flags & SA_NOCLDWAIT) != 0 ||
+		  ((saved->sa_flags & SA_SIGINFO) == 0 &&
+		   saved->sa_handler == SIG_IGN);
+	if (!ignored) {
+		return false;
+	}
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = SIG_DFL;
+	sigemptyset(&sa.sa_mask);
+	return sigaction(SIGCHLD, &sa, NULL) == 0;
+}
+
+static void run_sigchld_restore(bool changed, const struct sigaction *saved)
+{
+	if (changed) {
+		(void)sigaction(SIGCHLD, saved, NULL);
+	}
+}
+
+enum run_reap {
+	RUN_REAP_NOT_YET,	/* still there (running, or dying slowly) */
+	RUN_REAP_DONE,		/* reaped, *wstatus is valid */
+	RUN_REAP_UNKNOWN,	/* gone, reaped by someone else (ECHILD) */
+};
+
+/* One non-blocking look at @p pid. */
+static enum run_reap run_reap_now(pid_t pid, int *wstatus)
+{
+	pid_t w;
+
+	do {
+		w = waitpid(pid, wstatus, WNOHANG);
+	} while (w < 0 && errno == EINTR);
+	if (w == pid) {
+		return RUN_REAP_DONE;
+	}
+	if (w < 0 && errno == ECHILD) {
+		return RUN_REAP_UNKNOWN;
+	}
+	return RUN_REAP_NOT_YET;
+}
+
+/*
+ * Wait at most @p ms for @p pid to exit: on its pidfd when there is one,
+ * else in short slices.  Never blocks longer, whatever state the process
+ * is in.
+ */
+static enum run_reap run_reap_bounded(pid_t pid, int pidfd, int *wstatus,
+				      int64_t ms)
+{
+	int64_t end = util_now_ms() + (ms > 0 ? ms : 0);
+	enum run_reap st;
+
+	for (;;) {
+		int64_t left;
+		int slice;
+
+		st = run_reap_now(pid, wstatus);
+		if (st != RUN_REAP_NOT_YET) {
+			return st;
+		}
+		left = end - util_now_ms();
+		if (left <= 0) {
+			return RUN_REAP_NOT_YET;
+		}
+		slice = (int)(left < 10 ? left : 10);
+		if (pidfd >= 0) {
+			struct pollfd pfd = { .fd = pidfd, .events = POLLIN };
+
+			if (poll(&pfd, 1, (int)left) > 0) {
+				/* readable, yet not ours to reap (a tracer
+				 * holds it): no busy loop, slices instead */
+				pidfd = -1;
+			}
+		} else {
+			(void)poll(NULL, 0, slice);
+		}
+	}
+}
+
 int run_bounded(TALLOC_CTX *mem_ctx, const char *const *argv,
 		const struct deadline *dl, struct run_result **res)
 {
@@ -231,6 +334,8 @@ int run_bounded(TALLOC_CTX *mem_ctx, const char *const *argv,
 	int devnull = -1;
 	int pidfd = -1;
 	char *path = NULL;
+	struct sigaction old_chld;
+	bool chld_changed = false;
 	pid_t pid = -1;
 	bool reaped = false;
 	int64_t exit_ms = 0;
@@ -273,6 +378,7 @@ int run_bounded(TALLOC_CTX *mem_ctx, const char *const *argv,
 		goto done;
 	}
 
+	chld_changed = run_sigchld_default(&old_chld);
 	pid = fork();
 	if (pid < 0) {
 		ret = errno;
@@ -311,10 +417,11 @@ int run_bounded(TALLOC_CTX *mem_ctx, const char *const *argv,
 		int i, rc;
 
 		if (!reaped) {
-			pid_t w = waitpid(pid, &wstatus, WNOHANG);
+			enum run_reap st = run_reap_now(pid, &wstatus);
 
-			if (w == pid) {
+			if (st != RUN_REAP_NOT_YET) {
 				reaped = true;
+				r->status_unknown = (st == RUN_REAP_UNKNOWN);
 				exit_ms = util_now_ms();
 				run_close(&pidfd);
 			}
@@ -401,13 +508,27 @@ int run_bounded(TALLOC_CTX *mem_ctx, const char *const *argv,
 	}
 
 	if (!reaped) {
-		/* killed above, so this returns promptly */
-		while (waitpid(pid, &wstatus, 0) < 0 && errno == EINTR) {
-		}
-		reaped = true;
+		/*
+		 * Killed above.  Usually it is gone at once; one stuck in
+		 * the kernel is left behind (a zombie of ours once it
+		 * dies), and the pipes are closed below so that nothing
+		 * waits on it any more.
+		 */
+		enum run_reap st = run_reap_bounded(pid, pidfd, &wstatus,
+						    RUN_REAP_AFTER_KILL_MS);
+
+		reaped = (st != RUN_REAP_NOT_YET);
+		r->status_unknown = (st == RUN_REAP_UNKNOWN);
 	}
 	if (ret != 0) {
 		goto done;
+	}
+	if (!reaped || r->status_unknown) {
+		/* no status to report: timed out, or reaped elsewhere */
+		wstatus = 0;
+	}
+	if (r->timed_out) {
+		r->status_unknown = false;
 	}
 	if (WIFEXITED(wstatus)) {
 		r->status = WEXITSTATUS(wstatus);
@@ -428,11 +549,9 @@ finish:
 	}
 	*res = talloc_steal(mem_ctx, r);
 done:
-	if (pid > 0 && !reaped) {
-		run_kill_group(pid, false);
-		while (waitpid(pid, &wstatus, 0) < 0 && errno == EINTR) {
-		}
-	}
+	/* a child not reaped by now was killed and waited for (briefly)
+	 * above: it is not waited for again */
+	run_sigchld_restore(chld_changed, &old_chld);
 	run_close(&outp[0]);
 	run_close(&outp[1]);
 	run_close(&errp[0]);
@@ -450,7 +569,7 @@ done:
 bool run_ok(const struct run_result *res)
 {
 	return res != NULL && res->err == 0 && !res->timed_out &&
-	       res->sig == 0 && res->status == 0;
+	       !res->status_unknown && res->sig == 0 && res->status == 0;
 }
 
 char *run_describe(TALLOC_CTX *mem_ctx, const struct run_result *res)
@@ -469,6 +588,10 @@ char *run_describe(TALLOC_CTX *mem_ctx, const struct run_result *res)
 		return talloc_asprintf(mem_ctx, "timed out after %u s",
 				       0u + res->timed_out_seconds);
 	}
+	if (res->status_unknown) {
+		return talloc_strdup(mem_ctx,
+				     "exit status unknown (SIGCHLD ignored)");
+	}
 	if (res->sig != 0) {
 		return talloc_asprintf(mem_ctx, "killed by signal %d",
 				       res->sig);
@@ -477,37 +600,59 @@ char *run_describe(TALLOC_CTX *mem_ctx, const struct run_result *res)
 }
 
 /*
- * Wait (at most @p ms) on a close-on-exec status pipe: EOF means the
- * exec worked, four bytes are the errno of a failed one.
+ * Wait (until util_now_ms() reaches @p end_ms at the latest) on a
+ * close-on-exec status pipe: EOF means the exec worked, four bytes are
+ * the errno of a failed one, nothing by then is taken as started.
  */
-static int run_exec_status(int fd, int ms)
+static int run_exec_status(int fd, int64_t end_ms)
 {
 	struct pollfd pfd = { .fd = fd, .events = POLLIN };
 	int e = 0;
 	int rc;
 
-	do {
-		rc = poll(&pfd, 1, ms);
-	} while (rc < 0 && errno == EINTR);
+	for (;;) {
+		int64_t left = end_ms - util_now_ms();
+
+		rc = poll(&pfd, 1, (int)(left > 0 ? left : 0));
+		if (rc >= 0 || errno != EINTR) {
+			break;
+		}
+	}
 	if (rc > 0 && read(fd, &e, sizeof(e)) == (ssize_t)sizeof(e)) {
 		return e;
 	}
 	return 0;
 }
 
-int run_detached(const char *const *argv, int keep_fd)
+int run_detached(const char *const *argv, int keep_fd,
+		 const struct deadline *dl)
 {
 	TALLOC_CTX *tmp_ctx = NULL;
 	char *path = NULL;
 	int statp[2] = { -1, -1 };
 	int devnull = -1;
 	int wstatus = 0;
+	struct sigaction old_chld;
+	bool chld_changed = false;
+	int64_t bound = RUN_DETACHED_EXEC_MS;
+	int64_t end_ms;
+	enum run_reap st;
 	pid_t pid;
 	int ret = 0;
 
 	if (argv == NULL || argv[0] == NULL) {
 		return EINVAL;
 	}
+	if (dl != NULL) {
+		if (deadline_expired(dl)) {
+			return ETIMEDOUT;
+		}
+		if (deadline_left_ms(dl) < bound) {
+			bound = deadline_left_ms(dl);
+		}
+	}
+	end_ms = util_now_ms() + bound;
+
 	tmp_ctx = talloc_new(NULL);
 	if (tmp_ctx == NULL) {
 		return ENOMEM;
@@ -526,6 +671,7 @@ int run_detached(const char *const *argv, int keep_fd)
 		goto done;
 	}
 
+	chld_changed = run_sigchld_default(&old_chld);
 	pid = fork();
 	if (pid < 0) {
 		ret = errno;
@@ -569,14 +715,21 @@ int run_detached(const char *const *argv, int keep_fd)
 	}
 
 	/* the intermediate child exits at once: no zombie */
-	while (waitpid(pid, &wstatus, 0) < 0) {
-		if (errno != EINTR) {
-			break;
-		}
-	}
 	run_close(&statp[1]);
-	ret = run_exec_status(statp[0], RUN_DETACHED_EXEC_MS);
+	st = run_reap_bounded(pid, -1, &wstatus, end_ms - util_now_ms());
+	if (st == RUN_REAP_NOT_YET) {
+		/*
+		 * Stuck before or in its fork: whether the program was
+		 * started is unknown.  Kill it (not the program, which has
+		 * a session of its own) and leave it behind.
+		 */
+		(void)kill(pid, SIGKILL);
+		ret = ETIMEDOUT;
+		goto done;
+	}
+	ret = run_exec_status(statp[0], end_ms);
 done:
+	run_sigchld_restore(chld_changed, &old_chld);
 	run_close(&statp[0]);
 	run_close(&statp[1]);
 	run_close(&devnull);

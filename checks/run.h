@@ -16,6 +16,8 @@ struct run_result {
 	int sig;		/* signal that ended it, else 0 */
 	int err;		/* errno of a failed exec (ENOENT, EACCES), else 0 */
 	bool timed_out;		/* killed at the deadline */
+	bool status_unknown;	/* it exited, but someone else reaped it
+				 * (SIGCHLD ignored behind our back) */
 	unsigned timed_out_seconds;	/* dl->seconds, for run_describe() */
 	char *out;		/* stdout, NUL-terminated, talloc child */
 	size_t outlen;
@@ -38,14 +40,17 @@ int run_find_program(TALLOC_CTX *mem_ctx, const char *name, char **path);
  * capture stdout and stderr, and wait at most until @p dl.
  *
  * The child runs in a process group of its own; at the deadline the
- * whole group gets SIGKILL and is reaped.  Once the program itself has
+ * whole group gets SIGKILL and is reaped, waiting at most 200 ms more
+ * for its exit: a program stuck in the kernel (D state) is left behind
+ * unreaped, and reported timed out.  Once the program itself has
  * exited, its pipes (held open by something it left behind) get at most
  * 500 ms more, then the group is killed and the exit status reported.
  * Each stream keeps its first 16 MiB; the rest is read and dropped.
  * Scripts need a #! line: exec failures are not retried through a shell
- * (ENOEXEC).  A program that cannot be
- * executed yields res->err (ENOENT for a missing one), not a failure
- * of this function.
+ * (ENOEXEC).  A program that cannot be executed yields res->err
+ * (ENOENT for a missing one), not a failure of this function.
+ * An inherited SIGCHLD=SIG_IGN is set to SIG_DFL during the call (and
+ * restored), so that exit statuses are real.
  *
  * @param[in]  mem_ctx talloc parent of *res
  * @param[out] res     the outcome
@@ -56,7 +61,8 @@ int run_bounded(TALLOC_CTX *mem_ctx, const char *const *argv,
 		const struct deadline *dl, struct run_result **res);
 
 /**
- * @brief True when @p res is a clean exit with status 0.
+ * @brief True when @p res is a clean exit with status 0 (an unknown
+ * status is not).
  */
 bool run_ok(const struct run_result *res);
 
@@ -71,9 +77,14 @@ char *run_describe(TALLOC_CTX *mem_ctx, const struct run_result *res);
  * on /dev/null, not waited for (the intermediate child is reaped at
  * once, so no zombie is left).  @p keep_fd, when >= 0, is passed on
  * open to the program (e.g. a held lock); every other descriptor of
- * ours is close-on-exec.
- * @return 0 when the program was started, errno otherwise
+ * ours is close-on-exec.  Waits at most min(2 s, what is left of
+ * @p dl) to learn whether the exec worked (@p dl NULL: 2 s); no news by
+ * then counts as started.
+ * @return 0 when the program was started, ETIMEDOUT when @p dl has
+ *         passed (nothing is started) or the intermediate child did not
+ *         finish in time (unknown whether it was started), errno otherwise
  */
-int run_detached(const char *const *argv, int keep_fd);
+int run_detached(const char *const *argv, int keep_fd,
+		 const struct deadline *dl);
 
 #endif

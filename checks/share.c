@@ -23,6 +23,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "checks/probe.h"
 #include "checks/share.h"
 
 #define SHARE_PROBES_NAME "share_probes"
@@ -42,7 +43,7 @@ size_t share_paths(TALLOC_CTX *mem_ctx, const struct smbconf *conf,
 	}
 	arr = talloc_array(mem_ctx, const char *, conf->nshares);
 	if (arr == NULL) {
-		return 0;
+		return SHARE_PATHS_ENOMEM;
 	}
 	for (i = 0; i < conf->nshares; i++) {
 		const struct smb_share *s = &conf->shares[i];
@@ -64,7 +65,7 @@ size_t share_paths(TALLOC_CTX *mem_ctx, const struct smbconf *conf,
 		arr[n] = talloc_strdup(arr, s->path);
 		if (arr[n] == NULL) {
 			talloc_free(arr);
-			return 0;
+			return SHARE_PATHS_ENOMEM;
 		}
 		n++;
 	}
@@ -311,16 +312,20 @@ struct share_answer {
 };
 
 /*
- * The child: stat, answer, nothing else (async-signal-safe only).  The
+ * The child: stdio on /dev/null, stat, answer, nothing else
+ * (async-signal-safe only).  The
  * answer goes through a pipe shared by all probes (an 8-byte write is
  * atomic) and, the same, through the exit status.  The pipe is what the
  * parent believes: tools such as valgrind rewrite a child's exit status.
  */
-static void share_child(int wfd, uint32_t index, const char *path)
+static void share_child(int wfd, int devnull, uint32_t index,
+			const char *path)
 {
 	struct share_answer a = { .index = index, .is_dir = 0 };
 	struct stat sb;
 
+	/* a probe stuck for ever must not hold the caller's stdio open */
+	probe_child_stdio(devnull);
 	if (stat(path, &sb) == 0 && S_ISDIR(sb.st_mode)) {
 		a.is_dir = 1;
 	}
@@ -396,6 +401,8 @@ int share_probe(TALLOC_CTX *mem_ctx, const char *state_dir,
 	size_t unanswered = 0;
 	size_t unreaped = 0;
 	int pfd[2] = { -1, -1 };
+	int devnull = -1;
+	int64_t end_ms;
 	int wait_ms = 1;
 	int fork_err = 0;
 	size_t i;
@@ -403,6 +410,10 @@ int share_probe(TALLOC_CTX *mem_ctx, const char *state_dir,
 	int ret = 0;
 
 	*fail = NULL;
+	if (npaths == SHARE_PATHS_ENOMEM) {
+		/* share_paths() ran out of memory */
+		return ENOMEM;
+	}
 	tmp_ctx = talloc_new(mem_ctx);
 	if (tmp_ctx == NULL) {
 		return ENOMEM;
@@ -431,6 +442,11 @@ int share_probe(TALLOC_CTX *mem_ctx, const char *state_dir,
 	}
 	nold = nrecs;
 
+	devnull = probe_devnull();
+	if (devnull == -1) {
+		ret = errno;
+		goto done;
+	}
 	if (pipe2(pfd, O_CLOEXEC | O_NONBLOCK) != 0) {
 		ret = errno;
 		goto done;
@@ -454,7 +470,7 @@ int share_probe(TALLOC_CTX *mem_ctx, const char *state_dir,
 			break;
 		}
 		if (pid == 0) {
-			share_child(pfd[1], (uint32_t)i, paths[i]);
+			share_child(pfd[1], devnull, (uint32_t)i, paths[i]);
 		}
 		slots[i].pid = pid;
 		slots[i].state = SHARE_PENDING;
@@ -463,12 +479,17 @@ int share_probe(TALLOC_CTX *mem_ctx, const char *state_dir,
 	}
 	close(pfd[1]);
 	pfd[1] = -1;
+	close(devnull);
+	devnull = -1;
 
 	/*
 	 * Until every probe has answered and been reaped, or the deadline:
 	 * reap first, then read, so that the answer of a probe reaped in
-	 * this round is read in this round too.
+	 * this round is read in this round too.  Answers get a short while
+	 * even when the deadline has passed (testparm took it all, say): a
+	 * healthy local directory is not "hung".
 	 */
+	end_ms = probe_end_ms(dl);
 	while (unanswered > 0 || unreaped > 0) {
 		struct pollfd p = { .fd = pfd[0], .events = POLLIN };
 		int64_t left;
@@ -487,7 +508,7 @@ int share_probe(TALLOC_CTX *mem_ctx, const char *state_dir,
 				unanswered--;
 			}
 		}
-		left = deadline_left_ms(dl);
+		left = end_ms - util_now_ms();
 		if ((unanswered == 0 && unreaped == 0) || left <= 0) {
 			break;
 		}
@@ -569,6 +590,9 @@ done:
 	}
 	if (pfd[1] != -1) {
 		close(pfd[1]);
+	}
+	if (devnull != -1) {
+		close(devnull);
 	}
 	talloc_free(tmp_ctx);
 	return ret;

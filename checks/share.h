@@ -21,11 +21,15 @@ struct share_failure {
 	bool hung;		/* no answer within the deadline */
 };
 
+/* share_paths() out of memory; share_probe() answers ENOMEM to it */
+#define SHARE_PATHS_ENOMEM ((size_t)-1)
+
 /**
  * @brief The share paths to check: every share's path except empty
  * ones, ones containing '%', and shares with "available = no".
  * Duplicates once.  Returns the count; *paths is a talloc child of
- * @p mem_ctx.
+ * @p mem_ctx.  Out of memory: SHARE_PATHS_ENOMEM, *paths NULL (passed
+ * on to share_probe(), it returns ENOMEM).
  */
 size_t share_paths(TALLOC_CTX *mem_ctx, const struct smbconf *conf,
 		   const char ***paths);
@@ -36,7 +40,11 @@ size_t share_paths(TALLOC_CTX *mem_ctx, const struct smbconf *conf,
  *             recorded)
  * @param[out] fail NULL when all are fine, else talloc child of
  *             @p mem_ctx
- * @return 0, or errno when probing could not be done at all
+ * Probes that are late are left behind (not killed, not waited for);
+ * their stdin, stdout and stderr are /dev/null.  Answers get at least
+ * PROBE_GRACE_MS (checks/probe.h), even when @p dl has passed.
+ * @return 0, or errno when probing could not be done at all (ENOMEM
+ *         when @p npaths is SHARE_PATHS_ENOMEM)
  */
 int share_probe(TALLOC_CTX *mem_ctx, const char *state_dir,
 		const char *const *paths, size_t npaths,

@@ -13,7 +13,13 @@
  *
  * Every header line is an smb.conf comment.  The path is always the last
  * field, so paths with spaces survive.  "# body" ends the header, since
- * testparm's own output starts with a '#' line too.
+ * testparm's own output starts with a '#' line too.  "# file 0 0 0 0 0
+ * PATH" (ctime 0, which no file has) means "identity unknown": the next
+ * run refreshes.
+ *
+ * smb.conf and its includes often live on the cluster file system, which
+ * may hang: they are only ever stat()ed and read in probe children
+ * bounded by the deadline (checks/probe.h), never in this process.
  *
  * Debian's 50.samba drops "include", "copy", "registry shares" and
  * "winbind separator" lines from its cache, because it feeds the cache
@@ -30,6 +36,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "checks/probe.h"
 #include "checks/run.h"
 #include "checks/smbconf.h"
 
@@ -786,6 +793,7 @@ done:
 	return ret;
 }
 
+/* Async-signal-safe: stat() only (runs in a probe child). */
 static bool smbconf_file_unchanged(const struct smbconf_fileid *f)
 {
 	struct stat sb;
@@ -800,7 +808,7 @@ static bool smbconf_file_unchanged(const struct smbconf_fileid *f)
 	       f->ctime_ns == smbconf_ts_ns(&sb.st_ctim);
 }
 
-/* Parse "# file DEV INO SIZE MTIME CTIME PATH". */
+/* Parse "DEV INO SIZE MTIME CTIME PATH" (after "# file "). */
 static int smbconf_parse_file_line(TALLOC_CTX *mem_ctx, const char *s,
 				   struct smbconf_fileid *f)
 {
@@ -830,6 +838,250 @@ static int smbconf_parse_file_line(TALLOC_CTX *mem_ctx, const char *s,
 		.mtime_ns = v[3], .ctime_ns = v[4],
 	};
 	return f->path == NULL ? ENOMEM : 0;
+}
+
+/*
+ * Parse a "# file ..." or "# missing PATH" line.
+ * @return 0, ENOENT when @p line is neither, EINVAL, ENOMEM
+ */
+static int smbconf_parse_fileid(TALLOC_CTX *mem_ctx, const char *line,
+				struct smbconf_fileid *f)
+{
+	if (smbconf_starts_with(line, "# file ")) {
+		return smbconf_parse_file_line(mem_ctx,
+					       line + strlen("# file "), f);
+	}
+	if (!smbconf_starts_with(line, "# missing ")) {
+		return ENOENT;
+	}
+	line += strlen("# missing ");
+	if (*line == '\0') {
+		return EINVAL;
+	}
+	*f = (struct smbconf_fileid) {
+		.missing = true,
+		.path = talloc_strdup(mem_ctx, line),
+	};
+	return f->path == NULL ? ENOMEM : 0;
+}
+
+/* One line of free text for the header: no newline can get in. */
+static char *smbconf_header_text(TALLOC_CTX *mem_ctx, const char *s)
+{
+	char *copy = talloc_strdup(mem_ctx, s);
+	char *p = NULL;
+
+	if (copy == NULL) {
+		return NULL;
+	}
+	for (p = copy; *p != '\0'; p++) {
+		if (*p == '\n' || *p == '\r') {
+			*p = '?';
+		}
+	}
+	return copy;
+}
+
+/*
+ * Append the "# file" / "# missing" lines for @p files to the talloc
+ * string @p text.  Returns the new string, NULL on ENOMEM (the old one
+ * is then left to its talloc parent).
+ */
+static char *smbconf_files_text(char *text,
+				const struct smbconf_fileid *files,
+				size_t nfiles)
+{
+	size_t i;
+
+	for (i = 0; text != NULL && i < nfiles; i++) {
+		const struct smbconf_fileid *f = &files[i];
+		char *p = smbconf_header_text(text, f->path);
+
+		if (p == NULL) {
+			text = NULL;
+		} else if (f->missing) {
+			text = talloc_asprintf_append_buffer(text,
+							     "# missing %s\n",
+							     p);
+		} else {
+			text = talloc_asprintf_append_buffer(
+				text, "# file %llu %llu %llu %llu %llu %s\n",
+				f->dev, f->ino, f->size, f->mtime_ns,
+				f->ctime_ns, p);
+		}
+	}
+	return text;
+}
+
+static int smbconf_write_all(int fd, const char *buf, size_t len)
+{
+	while (len > 0) {
+		ssize_t w = write(fd, buf, len);
+
+		if (w < 0 && errno == EINTR) {
+			continue;
+		}
+		if (w < 0) {
+			return errno;
+		}
+		buf += w;
+		len -= (size_t)w;
+	}
+	return 0;
+}
+
+/* ------------------------------------------------------------------ */
+/* Looking at smb.conf and its includes, in probe children            */
+/* ------------------------------------------------------------------ */
+
+/*
+ * smb.conf and its includes often live on the cluster file system,
+ * which may hang: every stat() and read() of them runs in a probe child
+ * (checks/probe.h), bounded by the deadline.
+ */
+
+/* Probe child: '1' when no recorded file changed, else '0'. */
+static int smbconf_check_child(int fd, void *private_data)
+{
+	const struct smbconf_cache *c = private_data;
+	char answer = '1';
+	size_t i;
+
+	for (i = 0; i < c->nfiles; i++) {
+		if (!smbconf_file_unchanged(&c->files[i])) {
+			answer = '0';
+			break;
+		}
+	}
+	return smbconf_write_all(fd, &answer, 1);
+}
+
+/*
+ * Has any file the cache recorded changed?
+ * @return 0 unchanged, ESTALE changed (or could not be told),
+ *         ETIMEDOUT no answer in time, ENOMEM
+ */
+static int smbconf_files_check(TALLOC_CTX *mem_ctx,
+			       const struct smbconf_cache *c,
+			       const struct deadline *dl)
+{
+	char *out = NULL;
+	int ret;
+
+	if (c->nfiles == 0) {
+		/* nothing to look at: no child */
+		return 0;
+	}
+	ret = probe_run(mem_ctx, smbconf_check_child,
+			/* the child only reads it */
+			(void *)(uintptr_t)c, dl, &out, NULL);
+	if (ret == ETIMEDOUT || ret == ENOMEM) {
+		return ret;
+	}
+	if (ret == 0 && strcmp(out, "1") == 0) {
+		ret = 0;
+	} else {
+		/* changed, or the child failed: let testparm decide */
+		ret = ESTALE;
+	}
+	TALLOC_FREE(out);
+	return ret;
+}
+
+struct smbconf_walk_args {
+	const char *path;
+	unsigned long long start_ns;
+};
+
+/*
+ * Probe child: walk smb.conf and its includes and write the "# file" /
+ * "# missing" lines.  Uses talloc: smb.conf is loaded before the run
+ * starts any thread (the winbind ping comes later).
+ */
+static int smbconf_walk_child(int fd, void *private_data)
+{
+	const struct smbconf_walk_args *a = private_data;
+	TALLOC_CTX *tmp_ctx = talloc_new(NULL);
+	struct smbconf_fileid *files = NULL;
+	size_t nfiles = 0;
+	char *text = NULL;
+	int ret;
+
+	if (tmp_ctx == NULL) {
+		return ENOMEM;
+	}
+	ret = smbconf_collect(tmp_ctx, &files, &nfiles, a->path, 0,
+			      a->start_ns);
+	if (ret != 0) {
+		goto done;
+	}
+	text = smbconf_files_text(talloc_strdup(tmp_ctx, ""), files, nfiles);
+	if (text == NULL) {
+		ret = ENOMEM;
+		goto done;
+	}
+	ret = smbconf_write_all(fd, text, strlen(text));
+done:
+	talloc_free(tmp_ctx);
+	return ret;
+}
+
+/*
+ * Record the identity of @p path and the files it includes, within the
+ * deadline.
+ * @return 0, ETIMEDOUT, EIO (the walk failed), ENOMEM
+ */
+static int smbconf_walk(TALLOC_CTX *mem_ctx, const char *path,
+			unsigned long long start_ns, const struct deadline *dl,
+			struct smbconf_fileid **files, size_t *nfiles)
+{
+	TALLOC_CTX *tmp_ctx = NULL;
+	struct smbconf_walk_args a = { .path = path, .start_ns = start_ns };
+	struct smbconf_fileid *arr = NULL;
+	char *out = NULL;
+	char **lines = NULL;
+	size_t nlines = 0;
+	size_t i;
+	int ret;
+
+	*files = NULL;
+	*nfiles = 0;
+	tmp_ctx = talloc_new(mem_ctx);
+	if (tmp_ctx == NULL) {
+		return ENOMEM;
+	}
+	ret = probe_run(tmp_ctx, smbconf_walk_child, &a, dl, &out, NULL);
+	if (ret != 0) {
+		if (ret != ENOMEM && ret != ETIMEDOUT) {
+			ret = EIO;
+		}
+		goto done;
+	}
+	ret = smbconf_split(tmp_ctx, out, &lines, &nlines);
+	if (ret != 0) {
+		goto done;
+	}
+	arr = talloc_zero_array(tmp_ctx, struct smbconf_fileid,
+				nlines > 0 ? nlines : 1);
+	if (arr == NULL) {
+		ret = ENOMEM;
+		goto done;
+	}
+	for (i = 0; i < nlines; i++) {
+		ret = smbconf_parse_fileid(arr, lines[i], &arr[i]);
+		if (ret == ENOMEM) {
+			goto done;
+		}
+		if (ret != 0) {
+			ret = EIO;
+			goto done;
+		}
+	}
+	*files = talloc_steal(mem_ctx, arr);
+	*nfiles = nlines;
+done:
+	talloc_free(tmp_ctx);
+	return ret;
 }
 
 static int smbconf_cache_parse(TALLOC_CTX *mem_ctx, char *text,
@@ -870,7 +1122,6 @@ static int smbconf_cache_parse(TALLOC_CTX *mem_ctx, char *text,
 		} else if (smbconf_starts_with(line, "# file ") ||
 			   smbconf_starts_with(line, "# missing ")) {
 			struct smbconf_fileid *grown = NULL;
-			struct smbconf_fileid *f = NULL;
 
 			grown = talloc_realloc(c, c->files,
 					       struct smbconf_fileid,
@@ -880,19 +1131,8 @@ static int smbconf_cache_parse(TALLOC_CTX *mem_ctx, char *text,
 				goto done;
 			}
 			c->files = grown;
-			f = &grown[c->nfiles];
-			if (line[2] == 'f') {
-				ret = smbconf_parse_file_line(
-					grown, line + strlen("# file "), f);
-			} else {
-				*f = (struct smbconf_fileid) {
-					.missing = true,
-					.path = talloc_strdup(
-						grown,
-						line + strlen("# missing ")),
-				};
-				ret = f->path == NULL ? ENOMEM : 0;
-			}
+			ret = smbconf_parse_fileid(grown, line,
+						   &grown[c->nfiles]);
 			if (ret != 0) {
 				goto done;
 			}
@@ -962,62 +1202,19 @@ done:
 	return ret;
 }
 
-static bool smbconf_cache_fresh(const struct smbconf_cache *c,
-				const struct stat *sb, unsigned max_age)
+/* Younger than @p max_age seconds (and not from the future)? */
+static bool smbconf_cache_young(const struct stat *sb, unsigned max_age)
 {
 	struct timespec now;
 	long long age_ns;
-	size_t i;
 
 	if (clock_gettime(CLOCK_REALTIME, &now) != 0) {
 		return false;
 	}
 	age_ns = (long long)(smbconf_ts_ns(&now) - smbconf_ts_ns(&sb->st_mtim));
 	/* a cache from the future (clock stepped back) is not trusted */
-	if (age_ns < -1000000000LL ||
-	    age_ns >= (long long)max_age * 1000000000LL) {
-		return false;
-	}
-	for (i = 0; i < c->nfiles; i++) {
-		if (!smbconf_file_unchanged(&c->files[i])) {
-			return false;
-		}
-	}
-	return true;
-}
-
-/* One line of free text for the header: no newline can get in. */
-static char *smbconf_header_text(TALLOC_CTX *mem_ctx, const char *s)
-{
-	char *copy = talloc_strdup(mem_ctx, s);
-	char *p = NULL;
-
-	if (copy == NULL) {
-		return NULL;
-	}
-	for (p = copy; *p != '\0'; p++) {
-		if (*p == '\n' || *p == '\r') {
-			*p = '?';
-		}
-	}
-	return copy;
-}
-
-static int smbconf_write_all(int fd, const char *buf, size_t len)
-{
-	while (len > 0) {
-		ssize_t w = write(fd, buf, len);
-
-		if (w < 0 && errno == EINTR) {
-			continue;
-		}
-		if (w < 0) {
-			return errno;
-		}
-		buf += w;
-		len -= (size_t)w;
-	}
-	return 0;
+	return age_ns >= -1000000000LL &&
+	       age_ns < (long long)max_age * 1000000000LL;
 }
 
 static int smbconf_cache_write(TALLOC_CTX *mem_ctx, const char *state_dir,
@@ -1038,22 +1235,8 @@ static int smbconf_cache_write(TALLOC_CTX *mem_ctx, const char *state_dir,
 		return ENOMEM;
 	}
 	hdr = talloc_strdup(tmp_ctx, SMBCONF_CACHE_MAGIC "\n");
-	for (i = 0; hdr != NULL && i < nfiles; i++) {
-		const struct smbconf_fileid *f = &files[i];
-		char *p = smbconf_header_text(tmp_ctx, f->path);
-
-		if (p == NULL) {
-			hdr = NULL;
-		} else if (f->missing) {
-			hdr = talloc_asprintf_append_buffer(hdr,
-							    "# missing %s\n",
-							    p);
-		} else {
-			hdr = talloc_asprintf_append_buffer(
-				hdr, "# file %llu %llu %llu %llu %llu %s\n",
-				f->dev, f->ino, f->size, f->mtime_ns,
-				f->ctime_ns, p);
-		}
+	if (hdr != NULL) {
+		hdr = smbconf_files_text(hdr, files, nfiles);
 	}
 	if (hdr != NULL && conf->server_role != NULL) {
 		char *r = smbconf_header_text(tmp_ctx, conf->server_role);
@@ -1153,11 +1336,29 @@ int smbconf_load(TALLOC_CTX *mem_ctx, const struct smbconf_cache_opts *opts,
 			old_conf = NULL;
 		}
 		if (old != NULL && !force &&
-		    smbconf_cache_fresh(old, &sb, opts->max_age)) {
-			st->source = SMBCONF_FROM_CACHE;
-			*conf = talloc_steal(mem_ctx, old_conf);
-			ret = 0;
-			goto done;
+		    smbconf_cache_young(&sb, opts->max_age)) {
+			ret = smbconf_files_check(tmp_ctx, old,
+						  opts->deadline);
+			if (ret == ENOMEM) {
+				goto done;
+			}
+			if (ret == 0) {
+				st->source = SMBCONF_FROM_CACHE;
+				*conf = talloc_steal(mem_ctx, old_conf);
+				goto done;
+			}
+			if (ret == ETIMEDOUT) {
+				/*
+				 * smb.conf or an include hangs: the cache
+				 * cannot be confirmed, and testparm would
+				 * hang on the same files.
+				 */
+				st->source = SMBCONF_OLD_CACHE;
+				st->timed_out = true;
+				*conf = talloc_steal(mem_ctx, old_conf);
+				ret = 0;
+				goto done;
+			}
 		}
 	}
 
@@ -1203,11 +1404,26 @@ int smbconf_load(TALLOC_CTX *mem_ctx, const struct smbconf_cache_opts *opts,
 
 	if (cache_path != NULL) {
 		if (fresh->config_file != NULL) {
-			ret = smbconf_collect(tmp_ctx, &files, &nfiles,
-					      fresh->config_file, 0,
-					      smbconf_ts_ns(&start));
-			if (ret != 0) {
+			ret = smbconf_walk(tmp_ctx, fresh->config_file,
+					   smbconf_ts_ns(&start),
+					   opts->deadline, &files, &nfiles);
+			if (ret == ENOMEM) {
 				goto done;
+			}
+			if (ret != 0) {
+				/*
+				 * Timed out or failed: keep testparm's answer,
+				 * but record smb.conf with an identity no file
+				 * has, so that the next run refreshes again.
+				 */
+				files = talloc_zero(tmp_ctx,
+						    struct smbconf_fileid);
+				if (files == NULL) {
+					ret = ENOMEM;
+					goto done;
+				}
+				files->path = fresh->config_file;
+				nfiles = 1;
 			}
 		}
 		ret = smbconf_cache_write(tmp_ctx, opts->state_dir, fresh,

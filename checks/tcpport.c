@@ -22,8 +22,9 @@
 #include "checks/log.h"
 #include "checks/tcpport.h"
 
-/* How long one netlink receive may wait: the kernel answers at once. */
-#define TCPPORT_NL_TIMEOUT_S 2
+/* How long one netlink receive may wait (less when the deadline is
+ * nearer): the kernel answers at once. */
+#define TCPPORT_NL_TIMEOUT_MS 2000
 
 /* The st column of /proc/net/tcp for LISTEN. */
 #define TCPPORT_PROC_LISTEN 0x0A
@@ -258,12 +259,41 @@ static int nl_send_request(int fd, int family, uint32_t seq)
 	return 0;
 }
 
+/*
+ * Bound the next receive: min(TCPPORT_NL_TIMEOUT_MS, what is left of
+ * @p dl), at least 1 ms (a zero SO_RCVTIMEO would mean "for ever"; the
+ * kernel has usually queued the answer already).
+ */
+static int nl_set_timeout(int fd, const struct deadline *dl)
+{
+	int64_t ms = TCPPORT_NL_TIMEOUT_MS;
+	struct timeval tv;
+
+	if (dl != NULL && deadline_left_ms(dl) < ms) {
+		ms = deadline_left_ms(dl);
+	}
+	if (ms < 1) {
+		ms = 1;
+	}
+	tv.tv_sec = (time_t)(ms / 1000);
+	tv.tv_usec = (suseconds_t)((ms % 1000) * 1000);
+	if (setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv)) != 0) {
+		return errno;
+	}
+	return 0;
+}
+
 /* Receive one datagram into *buf, growing it to the datagram's size. */
-static int nl_recv(int fd, TALLOC_CTX *mem_ctx, unsigned char **buf,
-		   size_t *bufsize, size_t *len)
+static int nl_recv(int fd, const struct deadline *dl, TALLOC_CTX *mem_ctx,
+		   unsigned char **buf, size_t *bufsize, size_t *len)
 {
 	ssize_t n;
+	int ret;
 
+	ret = nl_set_timeout(fd, dl);
+	if (ret != 0) {
+		return ret;
+	}
 	/* Peek first to learn the size, so nothing is ever truncated. */
 	do {
 		n = recv(fd, *buf, *bufsize, MSG_PEEK | MSG_TRUNC);
@@ -294,9 +324,10 @@ static int nl_recv(int fd, TALLOC_CTX *mem_ctx, unsigned char **buf,
 }
 
 /* One dump of one address family. */
-static int nl_dump_family(int fd, TALLOC_CTX *mem_ctx, int family,
-			  uint32_t seq, struct tcpport_answer *ans,
-			  const uint16_t *ports, bool *intr)
+static int nl_dump_family(int fd, const struct deadline *dl,
+			  TALLOC_CTX *mem_ctx, int family, uint32_t seq,
+			  struct tcpport_answer *ans, const uint16_t *ports,
+			  bool *intr)
 {
 	unsigned char *buf = NULL;
 	size_t bufsize = 32768;
@@ -320,7 +351,7 @@ static int nl_dump_family(int fd, TALLOC_CTX *mem_ctx, int family,
 	while (!done) {
 		size_t len = 0;
 
-		ret = nl_recv(fd, mem_ctx, &buf, &bufsize, &len);
+		ret = nl_recv(fd, dl, mem_ctx, &buf, &bufsize, &len);
 		if (ret != 0) {
 			break;
 		}
@@ -334,12 +365,11 @@ static int nl_dump_family(int fd, TALLOC_CTX *mem_ctx, int family,
 	return ret;
 }
 
-static int nl_query(TALLOC_CTX *mem_ctx, struct tcpport_answer *ans,
-		    const uint16_t *ports)
+static int nl_query(TALLOC_CTX *mem_ctx, const struct deadline *dl,
+		    struct tcpport_answer *ans, const uint16_t *ports)
 {
 	static const int families[] = { AF_INET, AF_INET6 };
 	static uint32_t seq;
-	struct timeval tv = { .tv_sec = TCPPORT_NL_TIMEOUT_S };
 	int attempt;
 	int fd;
 	int ret = 0;
@@ -347,10 +377,6 @@ static int nl_query(TALLOC_CTX *mem_ctx, struct tcpport_answer *ans,
 	fd = socket(AF_NETLINK, SOCK_DGRAM | SOCK_CLOEXEC, NETLINK_SOCK_DIAG);
 	if (fd == -1) {
 		return errno;
-	}
-	if (setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv)) != 0) {
-		ret = errno;
-		goto done;
 	}
 	if (seq == 0) {
 		seq = (uint32_t)getpid() ^ (uint32_t)util_now_ms();
@@ -366,8 +392,8 @@ static int nl_query(TALLOC_CTX *mem_ctx, struct tcpport_answer *ans,
 
 		answer_reset(ans);
 		for (i = 0; i < sizeof(families) / sizeof(families[0]); i++) {
-			ret = nl_dump_family(fd, mem_ctx, families[i], ++seq,
-					     ans, ports, &intr);
+			ret = nl_dump_family(fd, dl, mem_ctx, families[i],
+					     ++seq, ans, ports, &intr);
 			if (ret != 0) {
 				goto done;
 			}
@@ -699,7 +725,7 @@ int tcpport_query(TALLOC_CTX *mem_ctx, const struct tcpport_opts *opts,
 	}
 
 	if (!opts->no_netlink) {
-		ret = nl_query(tmp_ctx, a, ports);
+		ret = nl_query(tmp_ctx, opts->deadline, a, ports);
 		if (ret == 0) {
 			a->method = TCPPORT_NETLINK;
 			goto found;
@@ -763,6 +789,7 @@ static int checker_ctdb_check(TALLOC_CTX *mem_ctx,
 	TALLOC_CTX *tmp_ctx = NULL;
 	struct tcpport_answer *ans = NULL;
 	const struct tcpport_opts *opts = NULL;
+	struct tcpport_opts bounded = { .proc_root = NULL };
 	const char *how = NULL;
 	char *ev = NULL;
 	size_t i;
@@ -774,6 +801,15 @@ static int checker_ctdb_check(TALLOC_CTX *mem_ctx,
 		return ENOMEM;
 	}
 	opts = (env != NULL) ? env->tcp : NULL;
+	if (env != NULL && env->deadline != NULL &&
+	    (opts == NULL || opts->deadline == NULL)) {
+		/* the run's deadline bounds our waits too */
+		if (opts != NULL) {
+			bounded = *opts;
+		}
+		bounded.deadline = env->deadline;
+		opts = &bounded;
+	}
 
 	ret = tcpport_query(tmp_ctx, opts, ports, nports, &ans);
 	if (ret == ENOMEM) {

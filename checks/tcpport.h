@@ -24,6 +24,12 @@ struct tcpport_opts {
 	const char *proc_root;	/* NULL: "/proc" */
 	bool no_netlink;	/* tests: skip sock_diag */
 	bool no_proc;		/* tests: skip /proc */
+	/*
+	 * The run's deadline: a netlink receive waits at most min(2 s,
+	 * what is left).  NULL: 2 s.  The "ctdb" checker uses its
+	 * env->deadline when this is NULL.
+	 */
+	const struct deadline *deadline;
 };
 
 struct tcpport_answer {

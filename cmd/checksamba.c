@@ -638,7 +638,7 @@ static bool recently_started(struct run *r)
 static int check_ports(struct run *r)
 {
 	const char *names = config_get(r->cfg, "CTDB_TCP_PORT_CHECKERS");
-	struct tcpport_opts tcp = { 0 };
+	struct tcpport_opts tcp = { .deadline = &r->dl };
 	struct checker_env env = { .deadline = &r->dl, .tcp = &tcp };
 	struct chain_outcome *out = NULL;
 	uint16_t *ports = NULL;
@@ -745,7 +745,7 @@ static void periodic_cleanup(struct run *r)
 		return;
 	}
 	ret = cleanup_periodic(r->state_dir, (unsigned)r->cleanup_period,
-			       &started);
+			       &r->dl, &started);
 	if (ret != 0) {
 		clog(CLOG_DEBUG, "checksamba: periodic cleanup: %s",
 		     strerror(ret));

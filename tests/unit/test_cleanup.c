@@ -180,7 +180,7 @@ static void test_first_run_creates_stamp(void **state)
 	bool started = true;
 
 	assert_false(exists(fx.stamp));
-	assert_int_equal(cleanup_periodic(fx.state, 10, &started), 0);
+	assert_int_equal(cleanup_periodic(fx.state, 10, NULL, &started), 0);
 	assert_false(started);
 	assert_true(exists(fx.stamp));
 	assert_true(stamp_age() <= 2);
@@ -189,11 +189,11 @@ static void test_first_run_creates_stamp(void **state)
 	assert_false(exists(fx.marker));
 
 	/* a fresh stamp: still nothing */
-	assert_int_equal(cleanup_periodic(fx.state, 10, &started), 0);
+	assert_int_equal(cleanup_periodic(fx.state, 10, NULL, &started), 0);
 	assert_false(started);
 	/* not yet old enough */
 	set_stamp_age(9 * 60);
-	assert_int_equal(cleanup_periodic(fx.state, 10, &started), 0);
+	assert_int_equal(cleanup_periodic(fx.state, 10, NULL, &started), 0);
 	assert_false(started);
 	sleep_ms(300);
 	assert_false(exists(fx.marker));
@@ -209,7 +209,7 @@ static void test_old_stamp_starts_smbstatus(void **state)
 
 	set_stamp_age(11 * 60);
 	t0 = time(NULL);
-	assert_int_equal(cleanup_periodic(fx.state, 10, &started), 0);
+	assert_int_equal(cleanup_periodic(fx.state, 10, NULL, &started), 0);
 	assert_true(started);
 	/* not waited for: back long before the stub's 2 s sleep ends */
 	assert_true(time(NULL) - t0 <= 1);
@@ -228,7 +228,7 @@ static void test_old_stamp_starts_smbstatus(void **state)
 	/* a second run while it still runs starts nothing */
 	unlink(fx.marker);
 	set_stamp_age(11 * 60);
-	assert_int_equal(cleanup_periodic(fx.state, 10, &started), 0);
+	assert_int_equal(cleanup_periodic(fx.state, 10, NULL, &started), 0);
 	assert_false(started);
 	assert_true(stamp_age() >= 11 * 60);
 	sleep_ms(300);
@@ -237,7 +237,7 @@ static void test_old_stamp_starts_smbstatus(void **state)
 	/* once it has exited the lock is free and a cleanup may start */
 	wait_for_unlock();
 	assert_false(lock_held());
-	assert_int_equal(cleanup_periodic(fx.state, 10, &started), 0);
+	assert_int_equal(cleanup_periodic(fx.state, 10, NULL, &started), 0);
 	assert_true(started);
 	assert_true(wait_for_marker());
 	assert_true(stamp_age() <= 2);
@@ -250,14 +250,14 @@ static void test_period_zero(void **state)
 
 	unlink(fx.stamp);
 	unlink(fx.marker);
-	assert_int_equal(cleanup_periodic(fx.state, 0, &started), 0);
+	assert_int_equal(cleanup_periodic(fx.state, 0, NULL, &started), 0);
 	assert_false(started);
 	assert_false(exists(fx.stamp));
 
 	/* an old stamp does not matter either */
-	assert_int_equal(cleanup_periodic(fx.state, 10, &started), 0);
+	assert_int_equal(cleanup_periodic(fx.state, 10, NULL, &started), 0);
 	set_stamp_age(24 * 3600);
-	assert_int_equal(cleanup_periodic(fx.state, 0, &started), 0);
+	assert_int_equal(cleanup_periodic(fx.state, 0, NULL, &started), 0);
 	assert_false(started);
 	sleep_ms(300);
 	assert_false(exists(fx.marker));
@@ -271,7 +271,8 @@ static void test_missing_smbstatus(void **state)
 	unlink(fx.marker);
 	setenv("PATH", "/nonexistent", 1);
 	set_stamp_age(11 * 60);
-	assert_int_equal(cleanup_periodic(fx.state, 10, &started), ENOENT);
+	assert_int_equal(cleanup_periodic(fx.state, 10, NULL, &started),
+			 ENOENT);
 	assert_false(started);
 	/* not touched: the next run tries again */
 	assert_true(stamp_age() >= 11 * 60);
@@ -286,9 +287,42 @@ static void test_missing_state_dir(void **state)
 	bool started = true;
 	char *missing = talloc_asprintf(fx.state, "%s/nope", fx.dir);
 
-	assert_int_equal(cleanup_periodic(missing, 10, &started), ENOENT);
+	assert_int_equal(cleanup_periodic(missing, 10, NULL, &started), ENOENT);
 	assert_false(started);
 	assert_false(exists(missing));
+}
+
+static void test_deadline(void **state)
+{
+	struct deadline dl;
+	bool started = true;
+	int64_t t0;
+
+	unlink(fx.marker);
+	wait_for_unlock();
+	set_stamp_age(11 * 60);
+
+	/* the run's deadline has passed: nothing is started, and the
+	 * stamp is left for the next run */
+	dl.end_ms = util_now_ms() - 1;
+	dl.seconds = 10;
+	assert_int_equal(cleanup_periodic(fx.state, 10, &dl, &started),
+			 ETIMEDOUT);
+	assert_false(started);
+	assert_true(stamp_age() >= 11 * 60);
+	assert_false(lock_held());
+	sleep_ms(300);
+	assert_false(exists(fx.marker));
+
+	/* with time left it starts, and returns well within that time */
+	deadline_init(&dl, 1);
+	t0 = util_now_ms();
+	assert_int_equal(cleanup_periodic(fx.state, 10, &dl, &started), 0);
+	assert_true(util_now_ms() - t0 < 1000);
+	assert_true(started);
+	assert_true(wait_for_marker());
+	assert_true(stamp_age() <= 2);
+	wait_for_unlock();
 }
 
 int main(void)
@@ -299,6 +333,7 @@ int main(void)
 		cmocka_unit_test(test_period_zero),
 		cmocka_unit_test(test_missing_smbstatus),
 		cmocka_unit_test(test_missing_state_dir),
+		cmocka_unit_test(test_deadline),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);

@@ -13,6 +13,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <poll.h>
+#include <sys/ptrace.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -355,7 +357,7 @@ static void test_detached(void **state)
 	assert_int_equal(dup3(pfd[1], 7, O_CLOEXEC), 7);
 	close(pfd[1]);
 
-	assert_int_equal(run_detached(argv, 7), 0);
+	assert_int_equal(run_detached(argv, 7, NULL), 0);
 	close(7);
 
 	/* no child of ours is left, not even a zombie */
@@ -393,10 +395,304 @@ static void test_detached(void **state)
 		}
 	}
 
-	assert_int_equal(run_detached(bad, -1), ENOENT);
+	assert_int_equal(run_detached(bad, -1, NULL), ENOENT);
 	w = waitpid(-1, NULL, WNOHANG);
 	assert_int_equal(w, -1);
 	talloc_free(mem_ctx);
+}
+
+/*
+ * Bug: after SIGKILL at the deadline, run_bounded() waited for the exit
+ * without bound.  A process in D state dies only when the kernel lets go
+ * of it.  The same happens, for real and without root-only tricks, to a
+ * traced process: a tracer that set PTRACE_O_TRACEEXIT holds even a
+ * SIGKILLed tracee at its exit stop until it resumes it.  A helper (not
+ * our ancestor; we run as root, so no ptrace_scope concern) attaches to
+ * the program and holds it there for HOLD_MS.
+ */
+#define HOLD_MS 3000
+
+static pid_t start_exit_holder(const char *pidfile)
+{
+	pid_t helper = fork();
+
+	assert_true(helper >= 0);
+	if (helper == 0) {
+		long target = 0;
+		int wst = 0;
+		int i;
+
+		for (i = 0; i < 500 && target <= 0; i++) {
+			FILE *f = fopen(pidfile, "r");
+
+			if (f != NULL) {
+				if (fscanf(f, "%ld", &target) != 1) {
+					target = 0;
+				}
+				fclose(f);
+			}
+			if (target <= 0) {
+				usleep(10000);
+			}
+		}
+		if (target <= 0 ||
+		    ptrace(PTRACE_SEIZE, (pid_t)target, NULL,
+			   (void *)(long)PTRACE_O_TRACEEXIT) != 0) {
+			_exit(2);
+		}
+		/* tell the test we hold it */
+		{
+			char *ok = NULL;
+			FILE *f = NULL;
+
+			if (asprintf(&ok, "%s.seized", pidfile) < 0) {
+				_exit(2);
+			}
+			f = fopen(ok, "w");
+			if (f != NULL) {
+				fclose(f);
+			}
+			free(ok);
+		}
+		/* the exit stop after the SIGKILL */
+		while (waitpid((pid_t)target, &wst, __WALL) == (pid_t)target) {
+			if (WIFSTOPPED(wst) &&
+			    (wst >> 16) == PTRACE_EVENT_EXIT) {
+				usleep(HOLD_MS * 1000);
+				(void)ptrace(PTRACE_CONT, (pid_t)target, NULL,
+					     NULL);
+				_exit(0);
+			}
+			if (WIFEXITED(wst) || WIFSIGNALED(wst)) {
+				_exit(3);
+			}
+			(void)ptrace(PTRACE_CONT, (pid_t)target, NULL,
+				     (void *)(long)(WIFSTOPPED(wst) ?
+				     WSTOPSIG(wst) : 0));
+		}
+		_exit(4);
+	}
+	return helper;
+}
+
+static void test_kill_not_waited_for(void **state)
+{
+	TALLOC_CTX *mem_ctx = talloc_new(NULL);
+	char *pidfile = talloc_asprintf(mem_ctx, "%s/held.pid", tmpdir);
+	char *seized = talloc_asprintf(mem_ctx, "%s.seized", pidfile);
+	char *text = talloc_asprintf(mem_ctx,
+				     "#!/bin/sh\n"
+				     "echo $$ > %s.tmp && mv %s.tmp %s\n"
+				     "while [ ! -e %s ]; do sleep 0.01; done\n"
+				     "exec sleep 30\n",
+				     pidfile, pidfile, pidfile, seized);
+	char *p = write_script(mem_ctx, "held", text, 0755);
+	const char *argv[] = { p, NULL };
+	struct run_result *res = NULL;
+	struct deadline dl;
+	int64_t start, took;
+	long target;
+	pid_t helper;
+	FILE *f = NULL;
+	int wst = 0;
+	int ret;
+
+	helper = start_exit_holder(pidfile);
+	deadline_init(&dl, 1);
+	start = util_now_ms();
+	ret = run_bounded(mem_ctx, argv, &dl, &res);
+	took = util_now_ms() - start;
+	assert_int_equal(ret, 0);
+	assert_true(res->timed_out);
+	assert_false(run_ok(res));
+	assert_string_equal(run_describe(mem_ctx, res), "timed out after 1 s");
+	/* the deadline plus a fraction of a second, not the helper's 3 s */
+	assert_true(took >= 900);
+	assert_true(took < 1500);
+
+	/* the helper really held it: left behind, not yet reaped */
+	assert_int_equal(waitpid(helper, &wst, WNOHANG), 0);
+	f = fopen(pidfile, "r");
+	assert_non_null(f);
+	assert_int_equal(fscanf(f, "%ld", &target), 1);
+	fclose(f);
+	assert_int_equal(waitpid((pid_t)target, &wst, WNOHANG), 0);
+
+	/* once let go it dies of our SIGKILL; reap both here (not the
+	 * helper's exit status: valgrind replaces it in forked children) */
+	assert_int_equal(waitpid(helper, &wst, 0), helper);
+	assert_int_equal(waitpid((pid_t)target, &wst, 0), (pid_t)target);
+	assert_true(WIFSIGNALED(wst));
+	assert_int_equal(WTERMSIG(wst), SIGKILL);
+	talloc_free(mem_ctx);
+}
+
+/*
+ * Bug: with an inherited SIGCHLD=SIG_IGN, waitpid() fails with ECHILD,
+ * every program "timed out" and the poll loop spun until the deadline.
+ */
+static void test_sigchld_ignored(void **state)
+{
+	TALLOC_CTX *mem_ctx = talloc_new(NULL);
+	const char *t[] = { "/bin/true", NULL };
+	const char *f[] = { "/bin/false", NULL };
+	const char *dargv[] = { "/bin/true", NULL };
+	struct sigaction ign, old, now;
+	struct run_result *res = NULL;
+	int64_t start;
+	int round;
+
+	memset(&ign, 0, sizeof(ign));
+	sigemptyset(&ign.sa_mask);
+	assert_int_equal(sigaction(SIGCHLD, NULL, &old), 0);
+	for (round = 0; round < 2; round++) {
+		/* plain SIG_IGN, then SA_NOCLDWAIT with the default action */
+		ign.sa_handler = (round == 0) ? SIG_IGN : SIG_DFL;
+		ign.sa_flags = (round == 0) ? 0 : SA_NOCLDWAIT;
+		assert_int_equal(sigaction(SIGCHLD, &ign, NULL), 0);
+
+		start = util_now_ms();
+		res = run_with(mem_ctx, t, 5);
+		assert_true(run_ok(res));
+		assert_false(res->timed_out);
+		assert_false(res->status_unknown);
+		assert_string_equal(run_describe(mem_ctx, res),
+				    "exited with 0");
+		res = run_with(mem_ctx, f, 5);
+		assert_false(run_ok(res));
+		assert_false(res->timed_out);
+		assert_int_equal(res->status, 1);
+		assert_string_equal(run_describe(mem_ctx, res),
+				    "exited with 1");
+		assert_int_equal(run_detached(dargv, -1, NULL), 0);
+		/* two runs: well under the 5 s deadline */
+		assert_true(util_now_ms() - start < 1000);
+
+		/* the caller's action is back */
+		assert_int_equal(sigaction(SIGCHLD, NULL, &now), 0);
+		assert_true(now.sa_handler == ign.sa_handler);
+		assert_int_equal(now.sa_flags & SA_NOCLDWAIT,
+				 ign.sa_flags & SA_NOCLDWAIT);
+	}
+	assert_int_equal(sigaction(SIGCHLD, &old, NULL), 0);
+
+	/* what is said when the status is lost anyway (reaped elsewhere) */
+	res = talloc_zero(mem_ctx, struct run_result);
+	res->status_unknown = true;
+	assert_false(run_ok(res));
+	assert_string_equal(run_describe(mem_ctx, res),
+			    "exit status unknown (SIGCHLD ignored)");
+	talloc_free(mem_ctx);
+}
+
+/*
+ * run_detached() waits for the exec status at most min(2 s, what is left
+ * of the deadline).  To make the wait observable, a helper traces us
+ * with PTRACE_O_TRACEFORK: the intermediate child is attached at birth
+ * and held stopped, so neither its exit nor the exec status ever comes.
+ */
+static pid_t start_fork_holder(int ready_fd, int quit_fd)
+{
+	pid_t parent = getpid();
+	pid_t helper = fork();
+
+	assert_true(helper >= 0);
+	if (helper == 0) {
+		pid_t held[16];
+		int nheld = 0;
+		int wst = 0;
+		char c = 'x';
+		int i;
+
+		if (ptrace(PTRACE_SEIZE, parent, NULL,
+			   (void *)(long)PTRACE_O_TRACEFORK) != 0) {
+			_exit(2);
+		}
+		if (write(ready_fd, &c, 1) != 1) {
+			_exit(2);
+		}
+		for (;;) {
+			struct pollfd pfd = { .fd = quit_fd, .events = POLLIN };
+			pid_t w = waitpid(-1, &wst, __WALL | WNOHANG);
+
+			if (w == 0) {
+				if (poll(&pfd, 1, 5) > 0) {
+					break;
+				}
+				continue;
+			}
+			if (w < 0) {
+				break;
+			}
+			if (w != parent) {
+				/* a child of the test: hold it stopped */
+				if (WIFSTOPPED(wst) && nheld < 16) {
+					held[nheld++] = w;
+				}
+				continue;
+			}
+			if (!WIFSTOPPED(wst)) {
+				break;
+			}
+			if ((wst >> 16) != 0 || WSTOPSIG(wst) == SIGTRAP) {
+				/* fork event: let the test go on */
+				(void)ptrace(PTRACE_CONT, parent, NULL, NULL);
+			} else {
+				/* a signal for the test: deliver it */
+				(void)ptrace(PTRACE_CONT, parent, NULL,
+					     (void *)(long)WSTOPSIG(wst));
+			}
+		}
+		for (i = 0; i < nheld; i++) {
+			(void)kill(held[i], SIGKILL);
+		}
+		/* exiting detaches from everything */
+		_exit(0);
+	}
+	return helper;
+}
+
+static void test_detached_deadline(void **state)
+{
+	const char *argv[] = { "/bin/true", NULL };
+	struct deadline dl;
+	int64_t start, took;
+	int ready[2], quit[2];
+	pid_t helper, w;
+	int wst = 0;
+	char c;
+
+	/* an expired deadline: nothing is started */
+	dl.end_ms = util_now_ms() - 1;
+	dl.seconds = 1;
+	assert_int_equal(run_detached(argv, -1, &dl), ETIMEDOUT);
+	assert_int_equal(waitpid(-1, NULL, WNOHANG), -1);
+	assert_int_equal(errno, ECHILD);
+
+	assert_int_equal(pipe2(ready, O_CLOEXEC), 0);
+	assert_int_equal(pipe2(quit, O_CLOEXEC), 0);
+	helper = start_fork_holder(ready[1], quit[0]);
+	assert_int_equal(read(ready[0], &c, 1), 1);
+
+	/* 300 ms left: the 2 s bound gives way to the deadline */
+	dl.end_ms = util_now_ms() + 300;
+	start = util_now_ms();
+	assert_int_equal(run_detached(argv, -1, &dl), ETIMEDOUT);
+	took = util_now_ms() - start;
+
+	assert_int_equal(write(quit[1], "q", 1), 1);
+	assert_int_equal(waitpid(helper, &wst, 0), helper);
+	/* the intermediate child, killed and left behind: reap it here */
+	do {
+		w = waitpid(-1, &wst, 0);
+	} while (w > 0);
+
+	assert_true(took >= 250);
+	assert_true(took < 700);
+	close(ready[0]);
+	close(ready[1]);
+	close(quit[0]);
+	close(quit[1]);
 }
 
 static int setup_tmpdir(void **state)
@@ -435,6 +731,9 @@ int main(void)
 		cmocka_unit_test(test_large_output),
 		cmocka_unit_test(test_metacharacters_literal),
 		cmocka_unit_test(test_detached),
+		cmocka_unit_test(test_kill_not_waited_for),
+		cmocka_unit_test(test_sigchld_ignored),
+		cmocka_unit_test(test_detached_deadline),
 	};
 
 	return cmocka_run_group_tests(tests, setup_tmpdir, teardown_tmpdir);

@@ -11,7 +11,10 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <poll.h>
 #include <string.h>
+#include <sys/mount.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -27,6 +30,8 @@
 struct env {
 	char *dir;
 	char *state;
+	char *mnt;		/* a hung FUSE mount point, or NULL */
+	int fuse_fd;
 };
 
 static int env_setup(void **state)
@@ -37,6 +42,7 @@ static int env_setup(void **state)
 	assert_non_null(mkdtemp(tmpl));
 	e->dir = talloc_strdup(e, tmpl);
 	e->state = talloc_asprintf(e, "%s/state", e->dir);
+	e->fuse_fd = -1;
 	assert_int_equal(mkdir(e->state, 0755), 0);
 	*state = e;
 	return 0;
@@ -82,9 +88,57 @@ static void remove_all(const struct env *e, const char *const *paths,
 	(void)rmdir(e->dir);
 }
 
+/* ---- a file system that never answers ------------------------------ */
+
+/*
+ * Mount a FUSE file system on a new directory "hung" that nobody
+ * serves: a stat() under it sleeps in the kernel (D state) until the
+ * mount is aborted.  Needs root and /dev/fuse; NULL when that is not
+ * possible here.
+ */
+static char *hung_mount(TALLOC_CTX *ctx, struct env *e)
+{
+	char *dir = talloc_asprintf(e, "%s/hung", e->dir);
+	char opts[128];
+
+	assert_int_equal(mkdir(dir, 0755), 0);
+	e->mnt = dir;
+	e->fuse_fd = open("/dev/fuse", O_RDWR | O_CLOEXEC);
+	if (e->fuse_fd == -1) {
+		return NULL;
+	}
+	snprintf(opts, sizeof(opts),
+		 "fd=%d,rootmode=40000,user_id=0,group_id=0", e->fuse_fd);
+	if (mount("hung", dir, "fuse.hung", MS_NOSUID | MS_NODEV, opts) != 0) {
+		close(e->fuse_fd);
+		e->fuse_fd = -1;
+		return NULL;
+	}
+	return talloc_asprintf(ctx, "%s/share", dir);
+}
+
+/* Abort the hung mount (sleepers wake with ENOTCONN), remove it. */
+static void hung_unmount(struct env *e)
+{
+	if (e->mnt == NULL) {
+		return;
+	}
+	if (e->fuse_fd != -1) {
+		(void)umount2(e->mnt, MNT_FORCE);
+		(void)umount2(e->mnt, MNT_DETACH);
+		close(e->fuse_fd);
+		e->fuse_fd = -1;
+	}
+	(void)rmdir(e->mnt);
+	TALLOC_FREE(e->mnt);
+}
+
 static int env_teardown(void **state)
 {
 	struct env *e = *state;
+
+	hung_unmount(e);
+	(void)prctl(PR_SET_CHILD_SUBREAPER, 0);
 
 	rm_tree(e->dir);
 	(void)rmdir(e->state);
@@ -200,6 +254,33 @@ static void test_share_paths(void **state)
 	assert_int_equal(share_paths(ctx, &conf, &paths), 0);
 	assert_null(paths);
 	assert_int_equal(share_paths(ctx, NULL, &paths), 0);
+	talloc_free(ctx);
+}
+
+/* Out of memory is not "no shares": share_probe() reports it. */
+static void test_share_paths_enomem(void **state)
+{
+	TALLOC_CTX *ctx = talloc_new(NULL);
+	struct smb_share shares[] = {
+		{ .name = UNCONST("a"), .path = UNCONST("/x"),
+		  .available = true },
+	};
+	/* more than talloc will ever allocate: the array fails first */
+	struct smbconf conf = { .shares = shares,
+				.nshares = SIZE_MAX / 2 };
+	struct share_failure *fail = NULL;
+	const char **paths = NULL;
+	struct deadline dl;
+	size_t n;
+
+	n = share_paths(ctx, &conf, &paths);
+	assert_true(n == SHARE_PATHS_ENOMEM);
+	assert_null(paths);
+	deadline_init(&dl, 10);
+	assert_int_equal(share_probe(ctx, NULL, paths, n, &dl, &fail),
+			 ENOMEM);
+	assert_null(fail);
+	assert_no_children();
 	talloc_free(ctx);
 }
 
@@ -378,53 +459,181 @@ static void test_stuck_record(void **state)
 }
 
 /*
- * A probe that does not answer by the deadline: with a deadline that
- * has already passed, the probes cannot have been collected, so each
- * path is hung and recorded with its probe's PID.
+ * The deadline has already passed (testparm took it all): a healthy
+ * directory still gets its short while to answer, and is not "hung".
+ */
+static void test_past_deadline_answers(void **state)
+{
+	struct env *e = *state;
+	TALLOC_CTX *ctx = talloc_new(NULL);
+	struct share_failure *fail = NULL;
+	struct deadline dl = { .end_ms = util_now_ms() - 5000, .seconds = 1 };
+	const char *paths[2];
+	char *probes = mkpath(ctx, e, "state/share_probes");
+	int64_t t0;
+
+	paths[0] = mkdir_in(ctx, e, "late");
+	paths[1] = mkpath(ctx, e, "absent");
+	t0 = util_now_ms();
+	assert_int_equal(share_probe(ctx, e->state, paths, 1, &dl, &fail), 0);
+	assert_null(fail);
+	/* a missing one is reported as missing, not hung */
+	assert_int_equal(share_probe(ctx, e->state, paths, 2, &dl, &fail), 0);
+	assert_non_null(fail);
+	assert_string_equal(fail->path, paths[1]);
+	assert_false(fail->hung);
+	/* within the grace: a fraction of a second each */
+	assert_true(util_now_ms() - t0 < 2 * 100 + 300);
+	assert_int_equal(access(probes, F_OK), -1);
+	assert_no_children();
+	remove_all(e, paths, 1);
+	talloc_free(ctx);
+}
+
+/*
+ * A probe that does not answer by the deadline (its stat() sleeps on a
+ * hung mount) is left behind, not waited for, and recorded with its
+ * PID; the next run reports it at once; once it ends, it is probed
+ * again.
  */
 static void test_unanswered_recorded(void **state)
 {
 	struct env *e = *state;
 	TALLOC_CTX *ctx = talloc_new(NULL);
 	struct share_failure *fail = NULL;
-	const char *paths[1];
+	const char *paths[2];
 	char *probes = mkpath(ctx, e, "state/share_probes");
+	char *hung = NULL;
 	char *text = NULL;
 	int pid = 0;
 	unsigned long long start = 0;
+	char st = '?';
 	int off = 0;
+	int64_t t0;
 
-	paths[0] = mkdir_in(ctx, e, "late");
-	{
-		struct deadline dl = { .end_ms = util_now_ms() - 1,
-				       .seconds = 0 };
-
-		assert_int_equal(share_probe(ctx, e->state, paths, 1, &dl,
-					     &fail),
-				 0);
-	}
-	if (fail == NULL) {
-		/* answered before the first look: nothing to record */
-		assert_int_equal(access(probes, F_OK), -1);
-		assert_no_children();
+	paths[0] = mkdir_in(ctx, e, "fine");
+	hung = hung_mount(ctx, e);
+	if (hung == NULL) {
+		remove_all(e, paths, 1);
+		talloc_free(ctx);
 		skip();
 	}
+	paths[1] = hung;
+
+	t0 = util_now_ms();
+	assert_int_equal(probe(ctx, e->state, paths, 2, 1, &fail), 0);
+	assert_true(util_now_ms() - t0 < 1500);
+	assert_non_null(fail);
 	assert_true(fail->hung);
-	assert_string_equal(fail->path, paths[0]);
+	assert_string_equal(fail->path, hung);
 	text = read_text(ctx, probes);
 	assert_non_null(text);
 	assert_int_equal(sscanf(text, "%d %llu %n", &pid, &start, &off), 2);
-	assert_string_equal(text + off, talloc_asprintf(ctx, "%s\n",
-							 paths[0]));
-	/* it is our child: the abandoned probe, reaped here */
+	assert_string_equal(text + off, talloc_asprintf(ctx, "%s\n", hung));
+	/* left alive (asleep in the kernel), not reaped */
+	assert_int_equal(proc_start((pid_t)pid, &st), start);
+	assert_int_equal(st, 'D');
+	assert_int_equal(waitpid(-1, NULL, WNOHANG), 0);
+
+	/* the next run reports it at once, without a second probe */
+	t0 = util_now_ms();
+	assert_int_equal(probe(ctx, e->state, paths, 2, 10, &fail), 0);
+	assert_true(util_now_ms() - t0 < 1000);
+	assert_non_null(fail);
+	assert_true(fail->hung);
+	assert_string_equal(read_text(ctx, probes), text);
+
+	/* the mount comes back (aborted): the probe ends, is reaped here */
+	hung_unmount(e);
 	assert_int_equal(waitpid(pid, NULL, 0), pid);
 	assert_no_children();
-
-	/* it finished: the next run probes again and drops the record */
-	assert_int_equal(probe(ctx, e->state, paths, 1, 10, &fail), 0);
+	paths[1] = paths[0];
+	assert_int_equal(probe(ctx, e->state, paths, 2, 10, &fail), 0);
 	assert_null(fail);
 	assert_int_equal(access(probes, F_OK), -1);
 	remove_all(e, paths, 1);
+	talloc_free(ctx);
+}
+
+/*
+ * A stuck probe holds none of the caller's stdio: "ctdb checksamba |
+ * cat" ends when checksamba does.  A child of ours, with stdout and
+ * stderr on a pipe, probes a hung path and exits; the pipe must reach
+ * end of file while the probe is still stuck.
+ */
+static void test_stuck_probe_stdio(void **state)
+{
+	struct env *e = *state;
+	TALLOC_CTX *ctx = talloc_new(NULL);
+	const char *paths[1];
+	char buf[64];
+	size_t len = 0;
+	bool eof = false;
+	int pfd[2];
+	int status = 0;
+	int64_t t0;
+	pid_t run;
+	pid_t orphan;
+
+	paths[0] = hung_mount(ctx, e);
+	if (paths[0] == NULL) {
+		talloc_free(ctx);
+		skip();
+	}
+	/* the probe, orphaned when the run exits, is reparented to us */
+	assert_int_equal(prctl(PR_SET_CHILD_SUBREAPER, 1), 0);
+	assert_int_equal(pipe(pfd), 0);
+	run = fork();
+	assert_true(run >= 0);
+	if (run == 0) {
+		struct share_failure *fail = NULL;
+		struct deadline dl;
+		int ret;
+
+		close(pfd[0]);
+		dup2(pfd[1], 1);
+		dup2(pfd[1], 2);
+		close(pfd[1]);
+		deadline_init(&dl, 1);
+		ret = share_probe(ctx, NULL, paths, 1, &dl, &fail);
+		printf("%s\n", ret == 0 && fail != NULL && fail->hung ?
+				       "hung" : "wrong");
+		fflush(stdout);
+		talloc_free(ctx);
+		_exit(0);
+	}
+	close(pfd[1]);
+
+	t0 = util_now_ms();
+	while (!eof && util_now_ms() - t0 < 5000) {
+		struct pollfd p = { .fd = pfd[0], .events = POLLIN };
+		ssize_t r;
+
+		if (poll(&p, 1, 100) <= 0) {
+			continue;
+		}
+		r = read(pfd[0], buf + len, sizeof(buf) - 1 - len);
+		if (r <= 0) {
+			eof = true;
+		} else {
+			len += (size_t)r;
+		}
+	}
+	close(pfd[0]);
+	buf[len] = '\0';
+	assert_int_equal(waitpid(run, &status, 0), run);
+	/* before the probe is set free: the pipe did end */
+	assert_true(eof);
+	assert_string_equal(buf, "hung\n");
+	assert_true(util_now_ms() - t0 < 3000);
+	/* the probe is still stuck: ours now, not reapable yet */
+	assert_int_equal(waitpid(-1, NULL, WNOHANG), 0);
+
+	hung_unmount(e);
+	orphan = waitpid(-1, NULL, 0);
+	assert_true(orphan > 0 && orphan != run);
+	assert_int_equal(prctl(PR_SET_CHILD_SUBREAPER, 0), 0);
+	assert_no_children();
 	talloc_free(ctx);
 }
 
@@ -432,6 +641,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_share_paths),
+		cmocka_unit_test(test_share_paths_enomem),
 		cmocka_unit_test_setup_teardown(test_probe_all_present,
 						env_setup, env_teardown),
 		cmocka_unit_test_setup_teardown(test_probe_failures_in_order,
@@ -440,7 +650,11 @@ int main(void)
 						env_teardown),
 		cmocka_unit_test_setup_teardown(test_stuck_record, env_setup,
 						env_teardown),
+		cmocka_unit_test_setup_teardown(test_past_deadline_answers,
+						env_setup, env_teardown),
 		cmocka_unit_test_setup_teardown(test_unanswered_recorded,
+						env_setup, env_teardown),
+		cmocka_unit_test_setup_teardown(test_stuck_probe_stdio,
 						env_setup, env_teardown),
 	};
 

@@ -11,8 +11,11 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <signal.h>
 #include <string.h>
+#include <sys/mount.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -346,6 +349,8 @@ struct env {
 	char *smbconf;
 	char *inc;
 	char *old_path;
+	char *mnt;		/* a hung FUSE mount point, or NULL */
+	int fuse_fd;
 };
 
 static void write_file(const char *path, const char *text, mode_t mode)
@@ -379,6 +384,7 @@ static int env_setup(void **state)
 	e->log = talloc_asprintf(e, "%s/log", e->dir);
 	e->smbconf = talloc_asprintf(e, "%s/smb conf", e->dir);
 	e->inc = talloc_asprintf(e, "%s/inc.conf", e->dir);
+	e->fuse_fd = -1;
 	bin = talloc_asprintf(e, "%s/bin", e->dir);
 	assert_int_equal(mkdir(e->state, 0755), 0);
 	assert_int_equal(mkdir(bin, 0755), 0);
@@ -413,7 +419,7 @@ static void rm_rf(const char *dir)
 	/* only the few names the tests create */
 	static const char *const names[] = {
 		"bin/testparm", "bin", "state/smb.conf.cache", "state",
-		"log", "smb conf", "inc.conf", "notadir",
+		"log", "smb conf", "inc.conf", "notadir", "fifo", "mnt",
 	};
 	size_t i;
 
@@ -428,9 +434,66 @@ static void rm_rf(const char *dir)
 	(void)rmdir(dir);
 }
 
+/* ---- a file system that never answers ------------------------------ */
+
+/*
+ * Mount a FUSE file system on @p dir that nobody serves: every look
+ * under it sleeps in the kernel (D state) until the mount is aborted.
+ * Needs root and /dev/fuse; false when that is not possible here.
+ */
+static bool hung_mount(struct env *e, const char *dir)
+{
+	char opts[128];
+
+	e->fuse_fd = open("/dev/fuse", O_RDWR | O_CLOEXEC);
+	if (e->fuse_fd == -1) {
+		return false;
+	}
+	snprintf(opts, sizeof(opts),
+		 "fd=%d,rootmode=40000,user_id=0,group_id=0", e->fuse_fd);
+	if (mount("hung", dir, "fuse.hung", MS_NOSUID | MS_NODEV, opts) != 0) {
+		close(e->fuse_fd);
+		e->fuse_fd = -1;
+		return false;
+	}
+	e->mnt = talloc_strdup(e, dir);
+	return true;
+}
+
+/* Abort the hung mount: sleepers wake up (ENOTCONN), then unmount. */
+static void hung_unmount(struct env *e)
+{
+	if (e->mnt == NULL) {
+		return;
+	}
+	(void)umount2(e->mnt, MNT_FORCE);
+	(void)umount2(e->mnt, MNT_DETACH);
+	close(e->fuse_fd);
+	e->fuse_fd = -1;
+	TALLOC_FREE(e->mnt);
+}
+
+/* Reap one child, which must have been killed by SIGKILL. */
+static void reap_killed_child(void)
+{
+	int status = 0;
+
+	assert_true(waitpid(-1, &status, 0) > 0);
+	assert_true(WIFSIGNALED(status));
+	assert_int_equal(WTERMSIG(status), SIGKILL);
+}
+
+static void assert_no_children(void)
+{
+	assert_int_equal(waitpid(-1, NULL, WNOHANG), -1);
+	assert_int_equal(errno, ECHILD);
+}
+
 static int env_teardown(void **state)
 {
 	struct env *e = *state;
+
+	hung_unmount(e);
 
 	setenv("PATH", e->old_path, 1);
 	unsetenv("STUB_FAIL");
@@ -692,6 +755,154 @@ static void test_load_unwritable(void **state)
 	talloc_free(ctx);
 }
 
+/* Does the cache header hold this line? */
+static bool cache_has_line(const struct env *e, const char *want)
+{
+	char *cache = talloc_asprintf(NULL, "%s/smb.conf.cache", e->state);
+	FILE *f = fopen(cache, "r");
+	char line[4096];
+	bool found = false;
+
+	talloc_free(cache);
+	assert_non_null(f);
+	while (fgets(line, sizeof(line), f) != NULL) {
+		if (strcmp(line, "# body\n") == 0) {
+			break;
+		}
+		if (strcmp(line, want) == 0) {
+			found = true;
+		}
+	}
+	fclose(f);
+	return found;
+}
+
+/*
+ * An include that blocks when read (a FIFO nobody writes: open() waits
+ * for a writer).  The include walk after testparm runs in a child that
+ * is abandoned at the deadline: the run keeps testparm's answer, ends
+ * in time, and records smb.conf so that the next run refreshes.
+ */
+static void test_load_include_blocks(void **state)
+{
+	struct env *e = *state;
+	TALLOC_CTX *ctx = talloc_new(NULL);
+	struct smbconf *c = NULL;
+	struct smbconf_status st;
+	char *fifo = talloc_asprintf(ctx, "%s/fifo", e->dir);
+	int64_t t0;
+
+	assert_int_equal(mkfifo(fifo, 0644), 0);
+	write_file(e->smbconf,
+		   talloc_asprintf(ctx, "[global]\n include = %s\n", fifo),
+		   0644);
+	settle();
+
+	t0 = util_now_ms();
+	assert_int_equal(load(ctx, e->state, 60, 1, false, &c, &st),
+			 SMBCONF_REFRESHED);
+	assert_true(util_now_ms() - t0 < 1500);
+	assert_true(util_now_ms() - t0 >= 900);
+	assert_int_equal(stub_runs(e), 1);
+	assert_non_null(c);
+	assert_int_equal(c->nshares, 5);
+	assert_false(st.timed_out);
+	/* smb.conf recorded with an identity no file has */
+	assert_true(cache_has_line(
+		e, talloc_asprintf(ctx, "# file 0 0 0 0 0 %s\n", e->smbconf)));
+	/* the walker was left to us, killed, not reaped */
+	reap_killed_child();
+	assert_no_children();
+
+	/* so the next run refreshes; with a plain include, all is well */
+	assert_int_equal(unlink(fifo), 0);
+	write_file(fifo, "[x]\npath = /srv/x\n", 0644);
+	settle();
+	assert_int_equal(load(ctx, e->state, 60, 10, false, &c, &st),
+			 SMBCONF_REFRESHED);
+	assert_int_equal(stub_runs(e), 2);
+	assert_false(cache_has_line(
+		e, talloc_asprintf(ctx, "# file 0 0 0 0 0 %s\n", e->smbconf)));
+	assert_int_equal(load(ctx, e->state, 60, 10, false, &c, &st),
+			 SMBCONF_FROM_CACHE);
+	assert_int_equal(stub_runs(e), 2);
+	/* the healthy path left no child behind */
+	assert_no_children();
+	talloc_free(ctx);
+}
+
+/*
+ * An include on a mount that never answers (stat() sleeps in the
+ * kernel): the freshness check gives up at the deadline and the old
+ * cache is used, without testparm (it would hang on the same file);
+ * a forced refresh keeps testparm's answer and records the files as
+ * unknown.
+ */
+static void test_load_include_hung_mount(void **state)
+{
+	struct env *e = *state;
+	TALLOC_CTX *ctx = talloc_new(NULL);
+	struct smbconf *c = NULL;
+	struct smbconf_status st;
+	char *mnt = talloc_asprintf(ctx, "%s/mnt", e->dir);
+	char *inc = talloc_asprintf(ctx, "%s/inc.conf", mnt);
+	int64_t t0;
+
+	assert_int_equal(mkdir(mnt, 0755), 0);
+	write_file(e->smbconf,
+		   talloc_asprintf(ctx, "[global]\n include = %s\n", inc),
+		   0644);
+	settle();
+	assert_int_equal(load(ctx, e->state, 60, 10, false, &c, &st),
+			 SMBCONF_REFRESHED);
+	assert_true(cache_has_line(
+		e, talloc_asprintf(ctx, "# missing %s\n", inc)));
+	assert_int_equal(load(ctx, e->state, 60, 10, false, &c, &st),
+			 SMBCONF_FROM_CACHE);
+	assert_int_equal(stub_runs(e), 1);
+
+	if (!hung_mount(e, mnt)) {
+		talloc_free(ctx);
+		skip();
+	}
+
+	t0 = util_now_ms();
+	assert_int_equal(load(ctx, e->state, 60, 1, false, &c, &st),
+			 SMBCONF_OLD_CACHE);
+	assert_true(util_now_ms() - t0 < 1500);
+	assert_true(st.timed_out);
+	assert_null(st.testparm_err);
+	assert_non_null(c);
+	assert_string_equal(c->security, "ADS");
+	/* testparm was not run */
+	assert_int_equal(stub_runs(e), 1);
+
+	/* forced: testparm (the stub reads nothing) answers, the walk not */
+	t0 = util_now_ms();
+	assert_int_equal(load(ctx, e->state, 60, 1, true, &c, &st),
+			 SMBCONF_REFRESHED);
+	assert_true(util_now_ms() - t0 < 1500);
+	assert_int_equal(stub_runs(e), 2);
+	assert_int_equal(c->nshares, 5);
+	assert_true(cache_has_line(
+		e, talloc_asprintf(ctx, "# file 0 0 0 0 0 %s\n", e->smbconf)));
+
+	/* the two abandoned children end once the mount is aborted */
+	hung_unmount(e);
+	reap_killed_child();
+	reap_killed_child();
+	assert_no_children();
+
+	/* the unknown record makes the next run refresh, then all is well */
+	assert_int_equal(load(ctx, e->state, 60, 10, false, &c, &st),
+			 SMBCONF_REFRESHED);
+	assert_int_equal(load(ctx, e->state, 60, 10, false, &c, &st),
+			 SMBCONF_FROM_CACHE);
+	assert_int_equal(stub_runs(e), 3);
+	assert_no_children();
+	talloc_free(ctx);
+}
+
 /* The real testparm on this machine's /etc/samba/smb.conf (read only). */
 static void test_load_real_testparm(void **state)
 {
@@ -746,6 +957,10 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_load_hang, env_setup,
 						env_teardown),
 		cmocka_unit_test_setup_teardown(test_load_unwritable,
+						env_setup, env_teardown),
+		cmocka_unit_test_setup_teardown(test_load_include_blocks,
+						env_setup, env_teardown),
+		cmocka_unit_test_setup_teardown(test_load_include_hung_mount,
 						env_setup, env_teardown),
 		cmocka_unit_test(test_load_real_testparm),
 	};

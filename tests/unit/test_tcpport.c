@@ -19,7 +19,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <poll.h>
 #include <sys/socket.h>
+#include <sys/syscall.h>
+#include <sys/time.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -887,6 +890,99 @@ static void test_cmd_live_and_hooks(void **state)
 	unsetenv("CTDB_TEST_TCPPORT_METHOD");
 }
 
+/*
+ * The netlink receive is bounded by the run's deadline.  The kernel
+ * answers sock_diag at once, so a silent kernel is simulated: this
+ * recv() replaces the C library's for the whole test binary (tcpport.c
+ * calls recv()).  Normally it passes through to the system call; in
+ * "silent" mode it behaves as a receive on a socket with nothing to
+ * read, i.e. it waits the socket's SO_RCVTIMEO (which is what tcpport.c
+ * sets) and fails with EAGAIN, and it records that timeout.
+ */
+enum fake_recv_mode { FAKE_RECV_REAL, FAKE_RECV_SILENT, FAKE_RECV_PEEK };
+static enum fake_recv_mode fake_recv_mode = FAKE_RECV_REAL;
+static int64_t fake_recv_timeout_ms = -1;
+
+ssize_t recv(int fd, void *buf, size_t len, int flags)
+{
+	struct timeval tv;
+	socklen_t tlen = sizeof(tv);
+
+	if (fake_recv_mode == FAKE_RECV_REAL) {
+		return (ssize_t)syscall(SYS_recvfrom, fd, buf, len, flags,
+					NULL, NULL);
+	}
+	if (getsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, &tlen) == 0) {
+		fake_recv_timeout_ms = (int64_t)tv.tv_sec * 1000 +
+				       tv.tv_usec / 1000;
+		if (fake_recv_mode == FAKE_RECV_SILENT) {
+			/* 0 would be "for ever": never sleep that here */
+			poll(NULL, 0, fake_recv_timeout_ms > 0 ?
+				      (int)fake_recv_timeout_ms : 5000);
+		}
+	}
+	errno = EAGAIN;
+	return -1;
+}
+
+static void test_netlink_deadline(void **state)
+{
+	TALLOC_CTX *ctx = talloc_new(NULL);
+	static const uint16_t ports[] = { 445 };
+	struct tcpport_opts opts = { .proc_root = FIXTURE_ROOT };
+	struct tcpport_opts plain = { .proc_root = FIXTURE_ROOT };
+	struct checker_env env = { .deadline = NULL, .tcp = &plain };
+	struct tcpport_answer *ans = NULL;
+	struct check_result res;
+	struct deadline dl;
+	int64_t start, took;
+
+	/* 300 ms left: the receive waits that long, not 2 s */
+	dl.end_ms = util_now_ms() + 300;
+	dl.seconds = 1;
+	opts.deadline = &dl;
+	fake_recv_mode = FAKE_RECV_SILENT;
+	fake_recv_timeout_ms = -1;
+	start = util_now_ms();
+	assert_int_equal(tcpport_query(ctx, &opts, ports, 1, &ans), 0);
+	took = util_now_ms() - start;
+	fake_recv_mode = FAKE_RECV_REAL;
+	/* netlink timed out; /proc answered */
+	assert_int_equal(ans->method, TCPPORT_PROC);
+	assert_true(ans->listening[0]);
+	assert_true(fake_recv_timeout_ms > 200);
+	assert_true(fake_recv_timeout_ms <= 300);
+	assert_true(took < 600);
+
+	/* no deadline: the fixed 2 s */
+	fake_recv_mode = FAKE_RECV_PEEK;
+	assert_int_equal(tcpport_query(ctx, &plain, ports, 1, &ans), 0);
+	assert_int_equal(fake_recv_timeout_ms, 2000);
+
+	/* a deadline already past: 1 ms, never 0 (which means for ever) */
+	dl.end_ms = util_now_ms() - 10;
+	assert_int_equal(tcpport_query(ctx, &opts, ports, 1, &ans), 0);
+	/* (the kernel keeps it in jiffies: 1 ms reads back as up to 10) */
+	assert_true(fake_recv_timeout_ms > 0);
+	assert_true(fake_recv_timeout_ms <= 10);
+
+	/* the "ctdb" checker takes the run's deadline from its env */
+	dl.end_ms = util_now_ms() + 700;
+	env.deadline = &dl;
+	fake_recv_timeout_ms = -1;
+	assert_int_equal(checker_ctdb.check(ctx, &env, ports, 1, &res), 0);
+	assert_true(fake_recv_timeout_ms > 500);
+	assert_true(fake_recv_timeout_ms <= 700);
+	assert_int_equal(res.status, CHECK_OK);
+	assert_null(plain.deadline);
+	fake_recv_mode = FAKE_RECV_REAL;
+
+	/* and the real kernel still answers through the wrapper */
+	assert_int_equal(tcpport_query(ctx, &opts, ports, 1, &ans), 0);
+	assert_int_equal(ans->method, TCPPORT_NETLINK);
+	talloc_free(ctx);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -905,6 +1001,7 @@ int main(void)
 		cmocka_unit_test(test_live_time_wait_only),
 		cmocka_unit_test(test_live_many_ports),
 		cmocka_unit_test(test_checkers),
+		cmocka_unit_test(test_netlink_deadline),
 		cmocka_unit_test(test_cmd_usage),
 		cmocka_unit_test(test_cmd_live_and_hooks),
 	};
