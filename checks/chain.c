@@ -29,18 +29,7 @@ const struct port_checker *chain_find(const struct port_checker *const *table,
 }
 
 /* Drop trailing newlines, so that the DEBUG output has no empty line. */
-static void chain_trim(char *s)
-{
-	size_t len;
-
-	if (s == NULL) {
-		return;
-	}
-	len = strlen(s);
-	while (len > 0 && (s[len - 1] == '\n' || s[len - 1] == '\r')) {
-		s[--len] = '\0';
-	}
-}
+#define CHAIN_TRIM "\r\n"
 
 static void chain_log_cannot_run(const char *name, const char *evidence)
 {
@@ -116,12 +105,12 @@ int chain_run(TALLOC_CTX *mem_ctx, const struct port_checker *const *table,
 						      res.evidence,
 						      why != NULL ? why : "");
 			}
-			chain_trim(why);
+			(void)util_trim_trailing(why, CHAIN_TRIM);
 			chain_log_cannot_run(c->name, why);
 			TALLOC_FREE(step_ctx);
 			continue;
 		}
-		chain_trim(res.evidence);
+		(void)util_trim_trailing(res.evidence, CHAIN_TRIM);
 		if (res.status != CHECK_OK && res.status != CHECK_FAIL) {
 			chain_log_cannot_run(c->name, res.evidence);
 			TALLOC_FREE(step_ctx);

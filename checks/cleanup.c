@@ -125,9 +125,7 @@ int cleanup_periodic(const char *state_dir, unsigned period_minutes,
 		goto done;
 	}
 done:
-	if (lock_fd != -1) {
-		close(lock_fd);
-	}
+	util_close(&lock_fd);
 	talloc_free(tmp_ctx);
 	return ret;
 }

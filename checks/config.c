@@ -8,8 +8,6 @@
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 #include "checks/config.h"
 #include "checks/log.h"
@@ -287,68 +285,13 @@ static const char *config_list_get(const struct config_var *list, size_t n,
 	return NULL;
 }
 
-/* Read the whole of @p fd (at most CONFIG_MAX_FILE_SIZE bytes) */
-static int config_read_all(TALLOC_CTX *mem_ctx, int fd, char **buf,
-			   size_t *len)
-{
-	size_t size = 4096;
-	size_t used = 0;
-	char *b = NULL;
-	int ret = 0;
-
-	b = talloc_array(mem_ctx, char, size + 1);
-	if (b == NULL) {
-		return ENOMEM;
-	}
-	for (;;) {
-		ssize_t nread;
-
-		if (used == size) {
-			char *grown = NULL;
-
-			if (size >= CONFIG_MAX_FILE_SIZE) {
-				ret = EFBIG;
-				goto done;
-			}
-			size *= 2;
-			grown = talloc_realloc(mem_ctx, b, char, size + 1);
-			if (grown == NULL) {
-				ret = ENOMEM;
-				goto done;
-			}
-			b = grown;
-		}
-		nread = read(fd, b + used, size - used);
-		if (nread < 0 && errno == EINTR) {
-			continue;
-		}
-		if (nread < 0) {
-			ret = errno;
-			goto done;
-		}
-		if (nread == 0) {
-			break;
-		}
-		used += (size_t)nread;
-	}
-	b[used] = '\0';
-	*buf = b;
-	*len = used;
-	b = NULL;
-done:
-	TALLOC_FREE(b);
-	return ret;
-}
-
 int config_load_file(struct config *cfg, const char *path)
 {
 	TALLOC_CTX *tmp_ctx = NULL;
-	struct stat st;
 	char *buf = NULL;
 	size_t len = 0;
 	size_t pos = 0;
 	unsigned lineno = 0;
-	int fd = -1;
 	int ret = 0;
 
 	tmp_ctx = talloc_new(cfg);
@@ -360,25 +303,8 @@ int config_load_file(struct config *cfg, const char *path)
 	 * O_NONBLOCK: opening a FIFO must not wait for a writer.  Only
 	 * regular files are read, so it makes no difference after that.
 	 */
-	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
-	if (fd == -1) {
-		ret = errno;
-		goto done;
-	}
-	if (fstat(fd, &st) != 0) {
-		ret = errno;
-		goto done;
-	}
-	if (S_ISDIR(st.st_mode)) {
-		ret = EISDIR;
-		goto done;
-	}
-	if (!S_ISREG(st.st_mode)) {
-		ret = EINVAL;
-		goto done;
-	}
-
-	ret = config_read_all(tmp_ctx, fd, &buf, &len);
+	ret = util_read_file(tmp_ctx, path, O_NONBLOCK, CONFIG_MAX_FILE_SIZE,
+			     &buf, &len);
 	if (ret != 0) {
 		goto done;
 	}
@@ -425,9 +351,6 @@ int config_load_file(struct config *cfg, const char *path)
 		}
 	}
 done:
-	if (fd != -1) {
-		close(fd);
-	}
 	talloc_free(tmp_ctx);
 	return ret;
 }
@@ -479,22 +402,5 @@ bool config_is_yes(const struct config *cfg, const char *name)
 bool config_has_word(const struct config *cfg, const char *name,
 		     const char *word)
 {
-	const char *v = config_get(cfg, name);
-	const char *seps = " \t\n,";
-	size_t wlen = strlen(word);
-
-	if (v == NULL || wlen == 0) {
-		return false;
-	}
-	while (*v != '\0') {
-		size_t len;
-
-		v += strspn(v, seps);
-		len = strcspn(v, seps);
-		if (len == wlen && strncmp(v, word, len) == 0) {
-			return true;
-		}
-		v += len;
-	}
-	return false;
+	return util_word_in_list(config_get(cfg, name), word);
 }

@@ -48,26 +48,6 @@ void probe_child_stdio(int devnull)
 	}
 }
 
-/* In the child: write all of @p buf (async-signal-safe). */
-static int probe_write_all(int fd, const void *buf, size_t len)
-{
-	const char *p = buf;
-
-	while (len > 0) {
-		ssize_t w = write(fd, p, len);
-
-		if (w < 0 && errno == EINTR) {
-			continue;
-		}
-		if (w <= 0) {
-			return errno != 0 ? errno : EIO;
-		}
-		p += w;
-		len -= (size_t)w;
-	}
-	return 0;
-}
-
 static void probe_child(int wfd, int devnull, probe_fn fn, void *private_data)
 {
 	int ret;
@@ -75,8 +55,8 @@ static void probe_child(int wfd, int devnull, probe_fn fn, void *private_data)
 	probe_child_stdio(devnull);
 	ret = fn(wfd, private_data);
 	if (ret == 0) {
-		ret = probe_write_all(wfd, probe_trailer,
-				      sizeof(probe_trailer));
+		ret = util_write_all(wfd, probe_trailer,
+				     sizeof(probe_trailer));
 	}
 	/* no exit(): the caller's stdio buffers and atexit work are not ours */
 	_exit(ret == 0 ? 0 : 1);
@@ -156,8 +136,7 @@ int probe_run(TALLOC_CTX *mem_ctx, probe_fn fn, void *private_data,
 		close(pfd[0]);
 		probe_child(pfd[1], devnull, fn, private_data);
 	}
-	close(pfd[1]);
-	pfd[1] = -1;
+	util_close(&pfd[1]);
 
 	while (!eof) {
 		struct pollfd p = { .fd = pfd[0], .events = POLLIN };
@@ -235,15 +214,9 @@ int probe_run(TALLOC_CTX *mem_ctx, probe_fn fn, void *private_data,
 		*outlen = len;
 	}
 done:
-	if (pfd[0] != -1) {
-		close(pfd[0]);
-	}
-	if (pfd[1] != -1) {
-		close(pfd[1]);
-	}
-	if (devnull != -1) {
-		close(devnull);
-	}
+	util_close(&pfd[0]);
+	util_close(&pfd[1]);
+	util_close(&devnull);
 	talloc_free(tmp_ctx);
 	return ret;
 }

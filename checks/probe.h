@@ -1,5 +1,5 @@
 /*
- * Bounded looks at the file system (spec 3.5).  A stat() or open() on a
+ * Bounded looks at the filesystem (spec 3.5).  A stat() or open() on a
  * hung NFS or FUSE mount can sleep in the kernel for ever, where no
  * signal reaches it, and a process cannot exit while one of its threads
  * sleeps there.  So such looks run in a forked child: the parent reads

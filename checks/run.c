@@ -129,20 +129,8 @@ static void run_child_reset_signals(void)
 /* Report the exec errno to the parent through the status pipe. */
 static void run_child_fail(int status_fd, int err)
 {
-	ssize_t n;
-
-	do {
-		n = write(status_fd, &err, sizeof(err));
-	} while (n < 0 && errno == EINTR);
+	(void)util_write_all(status_fd, &err, sizeof(err));
 	_exit(127);
-}
-
-static void run_close(int *fd)
-{
-	if (*fd >= 0) {
-		close(*fd);
-		*fd = -1;
-	}
 }
 
 struct run_stream {
@@ -182,7 +170,7 @@ static int run_stream_read(TALLOC_CTX *mem_ctx, struct run_stream *s)
 		n = read(s->fd, scratch, sizeof(scratch));
 	}
 	if (n == 0 || (n < 0 && errno != EINTR && errno != EAGAIN)) {
-		run_close(&s->fd);
+		util_close(&s->fd);
 	}
 	return 0;
 }
@@ -400,10 +388,10 @@ int run_bounded(TALLOC_CTX *mem_ctx, const char *const *argv,
 	/* parent; also set the group here, so that a kill cannot miss it
 	 * whichever of us runs first */
 	(void)setpgid(pid, pid);
-	run_close(&outp[1]);
-	run_close(&errp[1]);
-	run_close(&statp[1]);
-	run_close(&devnull);
+	util_close(&outp[1]);
+	util_close(&errp[1]);
+	util_close(&statp[1]);
+	util_close(&devnull);
 	sout.fd = outp[0];
 	outp[0] = -1;
 	serr.fd = errp[0];
@@ -423,7 +411,7 @@ int run_bounded(TALLOC_CTX *mem_ctx, const char *const *argv,
 				reaped = true;
 				r->status_unknown = (st == RUN_REAP_UNKNOWN);
 				exit_ms = util_now_ms();
-				run_close(&pidfd);
+				util_close(&pidfd);
 			}
 		}
 		if (reaped && sout.fd < 0 && serr.fd < 0 && statp[0] < 0) {
@@ -493,7 +481,7 @@ int run_bounded(TALLOC_CTX *mem_ctx, const char *const *argv,
 					r->err = e;
 				}
 				if (got >= 0 || errno != EINTR) {
-					run_close(&statp[0]);
+					util_close(&statp[0]);
 				}
 			}
 			/* pidfd readable: the loop's waitpid reaps it */
@@ -552,16 +540,16 @@ done:
 	/* a child not reaped by now was killed and waited for (briefly)
 	 * above: it is not waited for again */
 	run_sigchld_restore(chld_changed, &old_chld);
-	run_close(&outp[0]);
-	run_close(&outp[1]);
-	run_close(&errp[0]);
-	run_close(&errp[1]);
-	run_close(&statp[0]);
-	run_close(&statp[1]);
-	run_close(&sout.fd);
-	run_close(&serr.fd);
-	run_close(&devnull);
-	run_close(&pidfd);
+	util_close(&outp[0]);
+	util_close(&outp[1]);
+	util_close(&errp[0]);
+	util_close(&errp[1]);
+	util_close(&statp[0]);
+	util_close(&statp[1]);
+	util_close(&sout.fd);
+	util_close(&serr.fd);
+	util_close(&devnull);
+	util_close(&pidfd);
 	talloc_free(tmp_ctx);
 	return ret;
 }
@@ -715,7 +703,7 @@ int run_detached(const char *const *argv, int keep_fd,
 	}
 
 	/* the intermediate child exits at once: no zombie */
-	run_close(&statp[1]);
+	util_close(&statp[1]);
 	st = run_reap_bounded(pid, -1, &wstatus, end_ms - util_now_ms());
 	if (st == RUN_REAP_NOT_YET) {
 		/*
@@ -730,9 +718,9 @@ int run_detached(const char *const *argv, int keep_fd,
 	ret = run_exec_status(statp[0], end_ms);
 done:
 	run_sigchld_restore(chld_changed, &old_chld);
-	run_close(&statp[0]);
-	run_close(&statp[1]);
-	run_close(&devnull);
+	util_close(&statp[0]);
+	util_close(&statp[1]);
+	util_close(&devnull);
 	talloc_free(tmp_ctx);
 	return ret;
 }

@@ -226,21 +226,17 @@ static int share_records_write(TALLOC_CTX *mem_ctx, const char *state_dir,
 			       const struct share_record *recs, size_t n)
 {
 	TALLOC_CTX *tmp_ctx = NULL;
-	char *tmp = NULL;
+	char *text = NULL;
 	char *dst = NULL;
-	FILE *f = NULL;
 	size_t i;
-	int fd;
 	int ret = 0;
 
 	tmp_ctx = talloc_new(mem_ctx);
 	if (tmp_ctx == NULL) {
 		return ENOMEM;
 	}
-	tmp = talloc_asprintf(tmp_ctx, "%s/" SHARE_PROBES_NAME ".XXXXXX",
-			      state_dir);
 	dst = talloc_asprintf(tmp_ctx, "%s/" SHARE_PROBES_NAME, state_dir);
-	if (tmp == NULL || dst == NULL) {
+	if (dst == NULL) {
 		ret = ENOMEM;
 		goto done;
 	}
@@ -250,39 +246,23 @@ static int share_records_write(TALLOC_CTX *mem_ctx, const char *state_dir,
 		}
 		goto done;
 	}
-	fd = mkostemp(tmp, O_CLOEXEC);
-	if (fd == -1) {
-		ret = errno;
-		goto done;
-	}
-	f = fdopen(fd, "w");
-	if (f == NULL) {
-		ret = errno;
-		close(fd);
-		(void)unlink(tmp);
-		goto done;
-	}
-	for (i = 0; i < n; i++) {
+	text = talloc_strdup(tmp_ctx, "");
+	for (i = 0; text != NULL && i < n; i++) {
 		const char *p = recs[i].path;
 
 		/* a newline in a path would split the record: drop it */
 		if (strchr(p, '\n') != NULL) {
 			continue;
 		}
-		fprintf(f, "%d %llu %s\n", (int)recs[i].pid, recs[i].start, p);
+		text = talloc_asprintf_append_buffer(text, "%d %llu %s\n",
+						     (int)recs[i].pid,
+						     recs[i].start, p);
 	}
-	if (ferror(f)) {
-		ret = EIO;
+	if (text == NULL) {
+		ret = ENOMEM;
+		goto done;
 	}
-	if (fclose(f) != 0 && ret == 0) {
-		ret = errno;
-	}
-	if (ret == 0 && rename(tmp, dst) != 0) {
-		ret = errno;
-	}
-	if (ret != 0) {
-		(void)unlink(tmp);
-	}
+	ret = util_write_atomic(tmp_ctx, dst, text, strlen(text), 0600);
 done:
 	talloc_free(tmp_ctx);
 	return ret;
@@ -329,9 +309,7 @@ static void share_child(int wfd, int devnull, uint32_t index,
 	if (stat(path, &sb) == 0 && S_ISDIR(sb.st_mode)) {
 		a.is_dir = 1;
 	}
-	while (write(wfd, &a, sizeof(a)) < 0 && errno == EINTR) {
-		;
-	}
+	(void)util_write_all(wfd, &a, sizeof(a));
 	_exit(a.is_dir ? 0 : 1);
 }
 
@@ -477,10 +455,8 @@ int share_probe(TALLOC_CTX *mem_ctx, const char *state_dir,
 		unanswered++;
 		unreaped++;
 	}
-	close(pfd[1]);
-	pfd[1] = -1;
-	close(devnull);
-	devnull = -1;
+	util_close(&pfd[1]);
+	util_close(&devnull);
 
 	/*
 	 * Until every probe has answered and been reaped, or the deadline:
@@ -585,15 +561,9 @@ int share_probe(TALLOC_CTX *mem_ctx, const char *state_dir,
 		break;
 	}
 done:
-	if (pfd[0] != -1) {
-		close(pfd[0]);
-	}
-	if (pfd[1] != -1) {
-		close(pfd[1]);
-	}
-	if (devnull != -1) {
-		close(devnull);
-	}
+	util_close(&pfd[0]);
+	util_close(&pfd[1]);
+	util_close(&devnull);
 	talloc_free(tmp_ctx);
 	return ret;
 }

@@ -28,13 +28,11 @@
  */
 #include <ctype.h>
 #include <errno.h>
-#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
-#include <unistd.h>
 
 #include "checks/probe.h"
 #include "checks/run.h"
@@ -400,26 +398,6 @@ static bool smbconf_blank(const char *s)
 	return *s == '\0';
 }
 
-static int smbconf_add_port(TALLOC_CTX *mem_ctx, uint16_t **ports,
-			    size_t *n, uint16_t port)
-{
-	uint16_t *grown = NULL;
-	size_t i;
-
-	for (i = 0; i < *n; i++) {
-		if ((*ports)[i] == port) {
-			return 0;
-		}
-	}
-	grown = talloc_realloc(mem_ctx, *ports, uint16_t, *n + 1);
-	if (grown == NULL) {
-		return ENOMEM;
-	}
-	grown[(*n)++] = port;
-	*ports = grown;
-	return 0;
-}
-
 /*
  * One "server smb transports" entry: "tcp" and "nbt" name the usual
  * ports, "tcp:N" and "nbt:N" a port of their own.  Anything else
@@ -489,7 +467,7 @@ int smbconf_ports(TALLOC_CTX *mem_ctx, const struct smbconf *conf,
 		if (port == 0) {
 			continue;
 		}
-		ret = smbconf_add_port(tmp_ctx, &list, &n, port);
+		ret = util_port_list_add(tmp_ctx, &list, &n, port);
 		if (ret != 0) {
 			goto done;
 		}
@@ -583,79 +561,6 @@ static unsigned long long smbconf_ts_ns(const struct timespec *ts)
 	       (unsigned long long)ts->tv_nsec;
 }
 
-/* Read a whole regular file (bounded), NUL-terminated. */
-static int smbconf_read_file(TALLOC_CTX *mem_ctx, const char *path,
-			     char **text)
-{
-	struct stat sb;
-	char *buf = NULL;
-	size_t len = 0;
-	size_t cap = 0;
-	int fd;
-	int ret = 0;
-
-	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
-	if (fd == -1) {
-		return errno;
-	}
-	if (fstat(fd, &sb) != 0) {
-		ret = errno;
-		goto done;
-	}
-	if (!S_ISREG(sb.st_mode)) {
-		ret = EINVAL;
-		goto done;
-	}
-	cap = (size_t)sb.st_size + 1;
-	if (cap > SMBCONF_MAX_FILE) {
-		ret = EFBIG;
-		goto done;
-	}
-	buf = talloc_array(mem_ctx, char, cap);
-	if (buf == NULL) {
-		ret = ENOMEM;
-		goto done;
-	}
-	for (;;) {
-		ssize_t r;
-
-		if (len + 1 >= cap) {
-			char *grown = NULL;
-
-			if (cap * 2 > SMBCONF_MAX_FILE) {
-				ret = EFBIG;
-				goto done;
-			}
-			grown = talloc_realloc(mem_ctx, buf, char, cap * 2);
-			if (grown == NULL) {
-				ret = ENOMEM;
-				goto done;
-			}
-			buf = grown;
-			cap *= 2;
-		}
-		r = read(fd, buf + len, cap - 1 - len);
-		if (r < 0 && errno == EINTR) {
-			continue;
-		}
-		if (r < 0) {
-			ret = errno;
-			goto done;
-		}
-		if (r == 0) {
-			break;
-		}
-		len += (size_t)r;
-	}
-	buf[len] = '\0';
-	*text = buf;
-	buf = NULL;
-done:
-	close(fd);
-	TALLOC_FREE(buf);
-	return ret;
-}
-
 static bool smbconf_known_file(const struct smbconf_fileid *files, size_t n,
 			       const char *path)
 {
@@ -731,6 +636,7 @@ static int smbconf_collect(TALLOC_CTX *mem_ctx, struct smbconf_fileid **files,
 {
 	TALLOC_CTX *tmp_ctx = NULL;
 	char *text = NULL;
+	size_t len = 0;
 	char **lines = NULL;
 	size_t nlines = 0;
 	size_t i;
@@ -748,7 +654,8 @@ static int smbconf_collect(TALLOC_CTX *mem_ctx, struct smbconf_fileid **files,
 	if (tmp_ctx == NULL) {
 		return ENOMEM;
 	}
-	if (smbconf_read_file(tmp_ctx, path, &text) != 0) {
+	if (util_read_file(tmp_ctx, path, 0, SMBCONF_MAX_FILE, &text,
+			   &len) != 0) {
 		/* recorded as it is (or as missing): nothing to follow */
 		ret = 0;
 		goto done;
@@ -913,23 +820,6 @@ static char *smbconf_files_text(char *text,
 	return text;
 }
 
-static int smbconf_write_all(int fd, const char *buf, size_t len)
-{
-	while (len > 0) {
-		ssize_t w = write(fd, buf, len);
-
-		if (w < 0 && errno == EINTR) {
-			continue;
-		}
-		if (w < 0) {
-			return errno;
-		}
-		buf += w;
-		len -= (size_t)w;
-	}
-	return 0;
-}
-
 /* ------------------------------------------------------------------ */
 /* Looking at smb.conf and its includes, in probe children            */
 /* ------------------------------------------------------------------ */
@@ -953,7 +843,7 @@ static int smbconf_check_child(int fd, void *private_data)
 			break;
 		}
 	}
-	return smbconf_write_all(fd, &answer, 1);
+	return util_write_all(fd, &answer, 1);
 }
 
 /*
@@ -1020,7 +910,7 @@ static int smbconf_walk_child(int fd, void *private_data)
 		ret = ENOMEM;
 		goto done;
 	}
-	ret = smbconf_write_all(fd, text, strlen(text));
+	ret = util_write_all(fd, text, strlen(text));
 done:
 	talloc_free(tmp_ctx);
 	return ret;
@@ -1170,6 +1060,7 @@ static int smbconf_cache_read(TALLOC_CTX *mem_ctx, const char *path,
 	struct smbconf_cache *c = NULL;
 	struct smbconf *parsed = NULL;
 	char *text = NULL;
+	size_t len = 0;
 	int ret;
 
 	tmp_ctx = talloc_new(mem_ctx);
@@ -1180,7 +1071,7 @@ static int smbconf_cache_read(TALLOC_CTX *mem_ctx, const char *path,
 		ret = errno;
 		goto done;
 	}
-	ret = smbconf_read_file(tmp_ctx, path, &text);
+	ret = util_read_file(tmp_ctx, path, 0, SMBCONF_MAX_FILE, &text, &len);
 	if (ret != 0) {
 		goto done;
 	}
@@ -1224,9 +1115,7 @@ static int smbconf_cache_write(TALLOC_CTX *mem_ctx, const char *state_dir,
 {
 	TALLOC_CTX *tmp_ctx = NULL;
 	char *hdr = NULL;
-	char *tmp = NULL;
 	char *dst = NULL;
-	int fd = -1;
 	size_t i;
 	int ret;
 
@@ -1254,40 +1143,17 @@ static int smbconf_cache_write(TALLOC_CTX *mem_ctx, const char *state_dir,
 		hdr = talloc_asprintf_append_buffer(hdr, "%s\n",
 						    SMBCONF_CACHE_BODY);
 	}
-	tmp = talloc_asprintf(tmp_ctx, "%s/" SMBCONF_CACHE_NAME ".XXXXXX",
-			      state_dir);
+	if (hdr != NULL) {
+		/* the body follows the header */
+		hdr = talloc_strdup_append_buffer(hdr, out);
+	}
 	dst = talloc_asprintf(tmp_ctx, "%s/" SMBCONF_CACHE_NAME, state_dir);
-	if (hdr == NULL || tmp == NULL || dst == NULL) {
+	if (hdr == NULL || dst == NULL) {
 		ret = ENOMEM;
 		goto done;
 	}
-
-	fd = mkostemp(tmp, O_CLOEXEC);
-	if (fd == -1) {
-		ret = errno;
-		goto done;
-	}
-	ret = smbconf_write_all(fd, hdr, strlen(hdr));
-	if (ret == 0) {
-		ret = smbconf_write_all(fd, out, strlen(out));
-	}
-	if (ret == 0 && fchmod(fd, 0644) != 0) {
-		ret = errno;
-	}
-	if (close(fd) != 0 && ret == 0) {
-		ret = errno;
-	}
-	fd = -1;
-	if (ret == 0 && rename(tmp, dst) != 0) {
-		ret = errno;
-	}
-	if (ret != 0) {
-		(void)unlink(tmp);
-	}
+	ret = util_write_atomic(tmp_ctx, dst, hdr, strlen(hdr), 0644);
 done:
-	if (fd != -1) {
-		close(fd);
-	}
 	talloc_free(tmp_ctx);
 	return ret;
 }

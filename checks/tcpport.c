@@ -13,6 +13,7 @@
 #include <linux/sock_diag.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -73,24 +74,6 @@ static void answer_reset(struct tcpport_answer *ans)
 	}
 }
 
-/* True when the space separated @p list holds the word @p word. */
-static bool word_in_list(const char *list, const char *word)
-{
-	size_t wlen = strlen(word);
-	const char *p = list;
-
-	while (p != NULL && *p != '\0') {
-		size_t len = strcspn(p, " ");
-
-		if (len == wlen && strncmp(p, word, len) == 0) {
-			return true;
-		}
-		p += len;
-		p += strspn(p, " ");
-	}
-	return false;
-}
-
 /*
  * One listener found at printable address @p addr, port @p port: mark
  * the requested ports it matches.
@@ -122,7 +105,7 @@ static int answer_add(struct tcpport_answer *ans, const uint16_t *ports,
 			ans->addrs[i] = word;
 			continue;
 		}
-		if (word_in_list(ans->addrs[i], word)) {
+		if (util_word_in_list(ans->addrs[i], word)) {
 			talloc_free(word);
 			continue;
 		}
@@ -781,6 +764,30 @@ done:
  * The "ctdb" and "bind" checkers of the chain
  */
 
+/*
+ * A checker's answer with its evidence, formatted on @p mem_ctx.
+ * @return 0, or ENOMEM
+ */
+static int checker_result(TALLOC_CTX *mem_ctx, struct check_result *res,
+			  enum check_status status, int err, uint16_t port,
+			  const char *fmt, ...)
+	__attribute__((format(printf, 6, 7)));
+
+static int checker_result(TALLOC_CTX *mem_ctx, struct check_result *res,
+			  enum check_status status, int err, uint16_t port,
+			  const char *fmt, ...)
+{
+	va_list ap;
+
+	res->status = status;
+	res->err = err;
+	res->port = port;
+	va_start(ap, fmt);
+	res->evidence = talloc_vasprintf(mem_ctx, fmt, ap);
+	va_end(ap);
+	return (res->evidence == NULL) ? ENOMEM : 0;
+}
+
 static int checker_ctdb_check(TALLOC_CTX *mem_ctx,
 			      const struct checker_env *env,
 			      const uint16_t *ports, size_t nports,
@@ -816,25 +823,20 @@ static int checker_ctdb_check(TALLOC_CTX *mem_ctx,
 		goto done;
 	}
 	if (ret != 0) {
-		res->status = CHECK_CANNOT_RUN;
-		res->err = ret;
-		res->evidence = talloc_asprintf(
-			mem_ctx, "ctdb checktcpport: cannot read listening "
-			"sockets: %s", strerror(ret));
-		ret = (res->evidence == NULL) ? ENOMEM : 0;
+		ret = checker_result(mem_ctx, res, CHECK_CANNOT_RUN, ret, 0,
+				     "ctdb checktcpport: cannot read listening "
+				     "sockets: %s", strerror(ret));
 		goto done;
 	}
 	how = tcpport_method_name(ans->method);
 
 	for (i = 0; i < nports; i++) {
 		if (!ans->listening[i]) {
-			res->status = CHECK_FAIL;
-			res->port = ports[i];
-			res->evidence = talloc_asprintf(
-				mem_ctx,
-				"ctdb checktcpport %u: nothing listens (%s)",
-				(unsigned)ports[i], how);
-			ret = (res->evidence == NULL) ? ENOMEM : 0;
+			ret = checker_result(mem_ctx, res, CHECK_FAIL, 0,
+					     ports[i],
+					     "ctdb checktcpport %u: nothing "
+					     "listens (%s)",
+					     (unsigned)ports[i], how);
 			goto done;
 		}
 	}
@@ -873,21 +875,18 @@ static int checker_bind_check(TALLOC_CTX *mem_ctx,
 
 		ret = tcpport_bind_probe(ports[i], true, &in_use);
 		if (ret != 0) {
-			res->status = CHECK_CANNOT_RUN;
-			res->err = ret;
-			res->evidence = talloc_asprintf(
-				mem_ctx, "\"bind probe\" of port %u failed: %s",
-				(unsigned)ports[i], strerror(ret));
-			return (res->evidence == NULL) ? ENOMEM : 0;
+			return checker_result(mem_ctx, res, CHECK_CANNOT_RUN,
+					      ret, 0,
+					      "\"bind probe\" of port %u "
+					      "failed: %s", (unsigned)ports[i],
+					      strerror(ret));
 		}
 		if (!in_use) {
-			res->status = CHECK_FAIL;
-			res->port = ports[i];
-			res->evidence = talloc_asprintf(
-				mem_ctx,
-				"\"bind probe\" was able to bind to port %u",
-				(unsigned)ports[i]);
-			return (res->evidence == NULL) ? ENOMEM : 0;
+			return checker_result(mem_ctx, res, CHECK_FAIL, 0,
+					      ports[i],
+					      "\"bind probe\" was able to "
+					      "bind to port %u",
+					      (unsigned)ports[i]);
 		}
 	}
 	res->status = CHECK_OK;

@@ -1,7 +1,12 @@
 #include <ctype.h>
 #include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "checks/util.h"
 
@@ -62,7 +67,6 @@ int util_parse_port_list(TALLOC_CTX *mem_ctx, const char *s,
 		size_t len = strcspn(p, " \t,\n");
 		char *word = NULL;
 		uint16_t port = 0;
-		size_t i;
 
 		if (len == 0) {
 			p++;
@@ -79,20 +83,10 @@ int util_parse_port_list(TALLOC_CTX *mem_ctx, const char *s,
 			ret = EINVAL;
 			goto done;
 		}
-		for (i = 0; i < n; i++) {
-			if (list[i] == port) {
-				break;
-			}
-		}
-		if (i < n) {
-			continue;
-		}
-		list = talloc_realloc(tmp_ctx, list, uint16_t, n + 1);
-		if (list == NULL) {
-			ret = ENOMEM;
+		ret = util_port_list_add(tmp_ctx, &list, &n, port);
+		if (ret != 0) {
 			goto done;
 		}
-		list[n++] = port;
 	}
 	if (n > 0) {
 		*ports = talloc_steal(mem_ctx, list);
@@ -100,6 +94,215 @@ int util_parse_port_list(TALLOC_CTX *mem_ctx, const char *s,
 	}
 done:
 	talloc_free(tmp_ctx);
+	return ret;
+}
+
+int util_port_list_add(TALLOC_CTX *mem_ctx, uint16_t **ports, size_t *nports,
+		       uint16_t port)
+{
+	uint16_t *grown = NULL;
+	size_t i;
+
+	for (i = 0; i < *nports; i++) {
+		if ((*ports)[i] == port) {
+			return 0;
+		}
+	}
+	grown = talloc_realloc(mem_ctx, *ports, uint16_t, *nports + 1);
+	if (grown == NULL) {
+		return ENOMEM;
+	}
+	grown[(*nports)++] = port;
+	*ports = grown;
+	return 0;
+}
+
+bool util_word_in_list(const char *list, const char *word)
+{
+	const char *seps = " \t\n,";
+	size_t wlen = strlen(word);
+	const char *p = list;
+
+	if (p == NULL || wlen == 0) {
+		return false;
+	}
+	while (*p != '\0') {
+		size_t len;
+
+		p += strspn(p, seps);
+		len = strcspn(p, seps);
+		if (len == wlen && strncmp(p, word, len) == 0) {
+			return true;
+		}
+		p += len;
+	}
+	return false;
+}
+
+size_t util_trim_trailing(char *s, const char *chars)
+{
+	size_t len;
+
+	if (s == NULL) {
+		return 0;
+	}
+	len = strlen(s);
+	while (len > 0 && strchr(chars, s[len - 1]) != NULL) {
+		s[--len] = '\0';
+	}
+	return len;
+}
+
+void util_close(int *fd)
+{
+	if (*fd >= 0) {
+		close(*fd);
+		*fd = -1;
+	}
+}
+
+int util_write_all(int fd, const void *buf, size_t len)
+{
+	const char *p = buf;
+
+	while (len > 0) {
+		ssize_t w = write(fd, p, len);
+
+		if (w < 0 && errno == EINTR) {
+			continue;
+		}
+		if (w <= 0) {
+			return (w < 0 && errno != 0) ? errno : EIO;
+		}
+		p += w;
+		len -= (size_t)w;
+	}
+	return 0;
+}
+
+int util_read_file(TALLOC_CTX *mem_ctx, const char *path, int flags,
+		   size_t max, char **buf, size_t *len)
+{
+	struct stat st;
+	char *b = NULL;
+	size_t cap;
+	size_t used = 0;
+	int fd = -1;
+	int ret = 0;
+
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | flags);
+	if (fd == -1) {
+		return errno;
+	}
+	if (fstat(fd, &st) != 0) {
+		ret = errno;
+		goto done;
+	}
+	if (S_ISDIR(st.st_mode)) {
+		ret = EISDIR;
+		goto done;
+	}
+	if (!S_ISREG(st.st_mode)) {
+		ret = EINVAL;
+		goto done;
+	}
+	if ((uint64_t)st.st_size > max) {
+		ret = EFBIG;
+		goto done;
+	}
+	/*
+	 * Room for the size fstat() gave, one byte more (so that the end
+	 * of the file is seen without growing) and the NUL, but never
+	 * more than one byte over max.
+	 */
+	cap = (size_t)st.st_size + 2;
+	if (cap < 4096) {
+		cap = 4096;
+	}
+	if (cap > max + 2) {
+		cap = max + 2;
+	}
+	b = talloc_array(mem_ctx, char, cap);
+	if (b == NULL) {
+		ret = ENOMEM;
+		goto done;
+	}
+	for (;;) {
+		ssize_t nread;
+
+		if (used == cap - 1) {
+			char *grown = NULL;
+			size_t ncap = cap * 2;
+
+			if (used > max) {
+				ret = EFBIG;
+				goto done;
+			}
+			if (ncap > max + 2) {
+				ncap = max + 2;
+			}
+			grown = talloc_realloc(mem_ctx, b, char, ncap);
+			if (grown == NULL) {
+				ret = ENOMEM;
+				goto done;
+			}
+			b = grown;
+			cap = ncap;
+		}
+		nread = read(fd, b + used, cap - 1 - used);
+		if (nread < 0 && errno == EINTR) {
+			continue;
+		}
+		if (nread < 0) {
+			ret = errno;
+			goto done;
+		}
+		if (nread == 0) {
+			break;
+		}
+		used += (size_t)nread;
+	}
+	b[used] = '\0';
+	*buf = b;
+	*len = used;
+	b = NULL;
+done:
+	TALLOC_FREE(b);
+	util_close(&fd);
+	return ret;
+}
+
+int util_write_atomic(TALLOC_CTX *mem_ctx, const char *path, const void *buf,
+		      size_t len, mode_t mode)
+{
+	char *tmp = NULL;
+	int fd = -1;
+	int ret = 0;
+
+	tmp = talloc_asprintf(mem_ctx, "%s.XXXXXX", path);
+	if (tmp == NULL) {
+		return ENOMEM;
+	}
+	fd = mkostemp(tmp, O_CLOEXEC);
+	if (fd == -1) {
+		ret = errno;
+		goto done;
+	}
+	ret = util_write_all(fd, buf, len);
+	if (ret == 0 && fchmod(fd, mode) != 0) {
+		ret = errno;
+	}
+	if (close(fd) != 0 && ret == 0) {
+		ret = errno;
+	}
+	if (ret == 0 && rename(tmp, path) != 0) {
+		ret = errno;
+	}
+	if (ret != 0) {
+		(void)unlink(tmp);
+	}
+done:
+	talloc_free(tmp);
 	return ret;
 }
 

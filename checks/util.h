@@ -1,6 +1,7 @@
 /*
  * Small helpers shared by every module: strict number parsing, port
- * lists and the run's one deadline.
+ * lists, word lists, whole-file reads and writes, and the run's one
+ * deadline.
  */
 #ifndef CHECKS_UTIL_H
 #define CHECKS_UTIL_H
@@ -8,6 +9,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 #include <talloc.h>
 
 /**
@@ -31,6 +33,63 @@ int util_parse_port(const char *s, uint16_t *port);
  */
 int util_parse_port_list(TALLOC_CTX *mem_ctx, const char *s,
 			 uint16_t **ports, size_t *nports, char **bad);
+
+/**
+ * @brief Append @p port to the talloc array *ports of *nports unless it
+ * is there already (first-seen order is kept).
+ * @return 0, or ENOMEM (the array is then unchanged)
+ */
+int util_port_list_add(TALLOC_CTX *mem_ctx, uint16_t **ports, size_t *nports,
+		       uint16_t port);
+
+/**
+ * @brief True when @p list, words separated by spaces, tabs, newlines
+ * and/or commas, holds the word @p word.  A NULL list or an empty word
+ * is never found.
+ */
+bool util_word_in_list(const char *list, const char *word);
+
+/**
+ * @brief Cut every trailing character found in @p chars off @p s, in
+ * place (NULL is fine).
+ * @return the new length of @p s
+ */
+size_t util_trim_trailing(char *s, const char *chars);
+
+/** @brief close(*fd) unless it is negative; *fd becomes -1. */
+void util_close(int *fd);
+
+/**
+ * @brief Write all of @p buf, through partial writes and EINTR.
+ * Async-signal-safe (for forked children).
+ * @return 0, or the errno of the failed write (EIO when it had none)
+ */
+int util_write_all(int fd, const void *buf, size_t len);
+
+/**
+ * @brief Read a whole regular file, NUL-terminated.
+ * @param[in]  flags  extra open() flags (O_NONBLOCK: a FIFO fails with
+ *                    EINVAL at once instead of waiting for a writer)
+ * @param[in]  max    the most bytes the file may hold
+ * @param[out] buf    talloc child of @p mem_ctx
+ * @param[out] len    bytes read (the NUL not counted)
+ * @return 0, the errno of open() or read(), EISDIR for a directory,
+ *         EINVAL for any other non-regular file, EFBIG over @p max,
+ *         ENOMEM
+ */
+int util_read_file(TALLOC_CTX *mem_ctx, const char *path, int flags,
+		   size_t max, char **buf, size_t *len);
+
+/**
+ * @brief Replace @p path with @p len bytes of @p buf, all or nothing:
+ * written to a temporary file in the same directory (mode @p mode),
+ * then renamed over @p path.  No fsync.  The temporary file is removed
+ * on failure.
+ * @param[in] mem_ctx talloc parent of scratch memory
+ * @return 0, ENOMEM, or the errno of the failed step
+ */
+int util_write_atomic(TALLOC_CTX *mem_ctx, const char *path, const void *buf,
+		      size_t len, mode_t mode);
 
 /** @brief Monotonic clock in milliseconds. */
 int64_t util_now_ms(void);

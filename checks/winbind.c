@@ -199,17 +199,6 @@ fail:
 
 #include "checks/run.h"
 
-/* The length of @p s without its trailing newlines, for "%.*s" */
-static int winbind_trimmed(const char *s)
-{
-	size_t len = strlen(s);
-
-	while (len > 0 && s[len - 1] == '\n') {
-		len--;
-	}
-	return (int)len;
-}
-
 int winbind_ping(TALLOC_CTX *mem_ctx, const struct deadline *dl,
 		 bool *alive, char **detail)
 {
@@ -239,14 +228,12 @@ int winbind_ping(TALLOC_CTX *mem_ctx, const struct deadline *dl,
 	text = talloc_asprintf(tmp_ctx, "wbinfo -p %s",
 			       run_describe(tmp_ctx, res));
 	if (text != NULL && res->outlen > 0) {
-		text = talloc_asprintf_append(text, "\n%.*s",
-					      winbind_trimmed(res->out),
-					      res->out);
+		(void)util_trim_trailing(res->out, "\n");
+		text = talloc_asprintf_append(text, "\n%s", res->out);
 	}
 	if (text != NULL && res->errlen > 0) {
-		text = talloc_asprintf_append(text, "\n%.*s",
-					      winbind_trimmed(res->errout),
-					      res->errout);
+		(void)util_trim_trailing(res->errout, "\n");
+		text = talloc_asprintf_append(text, "\n%s", res->errout);
 	}
 	if (text == NULL) {
 		ret = ENOMEM;

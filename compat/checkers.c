@@ -55,23 +55,45 @@ bool compat_addr_has_port(const char *addr, size_t len, uint16_t port)
 	return v == port;
 }
 
-/* The @p col'th whitespace-separated field of the line [p, end). */
-static bool compat_field(const char *p, const char *end, unsigned col,
-			 const char **field, size_t *len)
+bool compat_next_line(const char **pos, const char **line, const char **end)
+{
+	const char *p = *pos;
+	const char *nl = NULL;
+
+	if (p == NULL || *p == '\0') {
+		return false;
+	}
+	nl = strchr(p, '\n');
+	*line = p;
+	*end = (nl != NULL) ? nl : p + strlen(p);
+	*pos = (nl != NULL) ? nl + 1 : *end;
+	if (*end > p && (*end)[-1] == '\r') {
+		(*end)--;
+	}
+	return true;
+}
+
+static bool compat_blank(char c)
+{
+	return c == ' ' || c == '\t' || c == '\r';
+}
+
+bool compat_field(const char *p, const char *end, unsigned col,
+		  const char **field, size_t *len)
 {
 	unsigned n = 0;
 
 	for (;;) {
 		const char *start = NULL;
 
-		while (p < end && (*p == ' ' || *p == '\t')) {
+		while (p < end && compat_blank(*p)) {
 			p++;
 		}
 		if (p >= end) {
 			return false;
 		}
 		start = p;
-		while (p < end && *p != ' ' && *p != '\t') {
+		while (p < end && !compat_blank(*p)) {
 			p++;
 		}
 		if (n == col) {
@@ -86,28 +108,19 @@ static bool compat_field(const char *p, const char *end, unsigned col,
 bool compat_table_listens(const char *output, unsigned state_col,
 			  unsigned addr_col, uint16_t port)
 {
-	const char *line = output;
+	const char *pos = output;
+	const char *line = NULL;
+	const char *end = NULL;
 
-	while (line != NULL && *line != '\0') {
-		const char *end = strchr(line, '\n');
+	while (compat_next_line(&pos, &line, &end)) {
 		const char *f = NULL;
 		size_t flen = 0;
 
-		if (end == NULL) {
-			end = line + strlen(line);
-		}
-		if (end > line && end[-1] == '\r') {
-			end--;
-		}
 		if (compat_field(line, end, state_col, &f, &flen) &&
 		    flen == 6 && memcmp(f, "LISTEN", 6) == 0 &&
 		    compat_field(line, end, addr_col, &f, &flen) &&
 		    compat_addr_has_port(f, flen, port)) {
 			return true;
-		}
-		line = strchr(line, '\n');
-		if (line != NULL) {
-			line++;
 		}
 	}
 	return false;
@@ -131,10 +144,7 @@ static char *compat_add_output(char *ev, const char *text, size_t len)
 		return NULL;
 	}
 	/* no trailing newline: each clog() line adds its own */
-	len = strlen(ev);
-	while (len > 0 && ev[len - 1] == '\n') {
-		ev[--len] = '\0';
-	}
+	(void)util_trim_trailing(ev, "\n");
 	return ev;
 }
 

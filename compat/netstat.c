@@ -24,15 +24,13 @@ bool netstat_parse(const char *output, uint16_t port)
 /* netstat always prints its column header, even with no sockets. */
 static bool netstat_understood(const char *output)
 {
-	const char *line = output;
+	const char *pos = output;
+	const char *line = NULL;
+	const char *end = NULL;
 
-	while (line != NULL && *line != '\0') {
+	while (compat_next_line(&pos, &line, &end)) {
 		if (strncmp(line, "Proto ", 6) == 0) {
 			return true;
-		}
-		line = strchr(line, '\n');
-		if (line != NULL) {
-			line++;
 		}
 	}
 	return false;

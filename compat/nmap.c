@@ -42,16 +42,11 @@ static const char *nmap_ports_field(const char *line, const char *end,
 	return NULL;
 }
 
-static const char *nmap_line_end(const char *line)
-{
-	const char *end = strchr(line, '\n');
-
-	return (end != NULL) ? end : line + strlen(line);
-}
-
 bool nmap_parse(const char *output, uint16_t port)
 {
-	const char *line = output;
+	const char *pos = output;
+	const char *line = NULL;
+	const char *end = NULL;
 	char want[32];
 	size_t wlen;
 
@@ -61,8 +56,7 @@ bool nmap_parse(const char *output, uint16_t port)
 	snprintf(want, sizeof(want), "%u/open/tcp//", (unsigned)port);
 	wlen = strlen(want);
 
-	while (*line != '\0') {
-		const char *end = nmap_line_end(line);
+	while (compat_next_line(&pos, &line, &end)) {
 		const char *fend = NULL;
 		const char *f = nmap_ports_field(line, end, &fend);
 
@@ -83,7 +77,6 @@ bool nmap_parse(const char *output, uint16_t port)
 			}
 			f = comma + 1;
 		}
-		line = (*end == '\n') ? end + 1 : end;
 	}
 	return false;
 }
@@ -92,16 +85,16 @@ bool nmap_parse(const char *output, uint16_t port)
  * empty, "Ports: \tIgnored State: closed (100)"). */
 static bool nmap_understood(const char *output)
 {
-	const char *line = output;
+	const char *pos = output;
+	const char *line = NULL;
+	const char *end = NULL;
 
-	while (line != NULL && *line != '\0') {
-		const char *end = nmap_line_end(line);
+	while (compat_next_line(&pos, &line, &end)) {
 		const char *fend = NULL;
 
 		if (nmap_ports_field(line, end, &fend) != NULL) {
 			return true;
 		}
-		line = (*end == '\n') ? end + 1 : end;
 	}
 	return false;
 }

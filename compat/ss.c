@@ -46,44 +46,31 @@ static bool ss_is_number(const char *p, size_t len)
  */
 static bool ss_understood(const char *output)
 {
-	const char *line = output;
+	const char *pos = output;
+	const char *line = NULL;
+	const char *end = NULL;
 
-	while (line != NULL && *line != '\0') {
-		const char *end = strchr(line, '\n');
+	while (compat_next_line(&pos, &line, &end)) {
 		const char *f[5];
 		size_t flen[5];
-		const char *p = line;
-		unsigned n = 0;
+		unsigned n;
 
-		if (end == NULL) {
-			end = line + strlen(line);
-		}
-		while (n < 5) {
-			while (p < end &&
-			       (*p == ' ' || *p == '\t' || *p == '\r')) {
-				p++;
-			}
-			if (p >= end) {
+		for (n = 0; n < 5; n++) {
+			if (!compat_field(line, end, n, &f[n], &flen[n])) {
 				break;
 			}
-			f[n] = p;
-			while (p < end && *p != ' ' && *p != '\t' &&
-			       *p != '\r') {
-				p++;
-			}
-			flen[n] = (size_t)(p - f[n]);
-			n++;
 		}
 		if (n == 0) {
 			/* an empty line */
-		} else if (n < 5 || !isupper((unsigned char)f[0][0]) ||
-			   !ss_is_number(f[1], flen[1]) ||
-			   !ss_is_number(f[2], flen[2]) ||
-			   memchr(f[3], ':', flen[3]) == NULL ||
-			   memchr(f[4], ':', flen[4]) == NULL) {
+			continue;
+		}
+		if (n < 5 || !isupper((unsigned char)f[0][0]) ||
+		    !ss_is_number(f[1], flen[1]) ||
+		    !ss_is_number(f[2], flen[2]) ||
+		    memchr(f[3], ':', flen[3]) == NULL ||
+		    memchr(f[4], ':', flen[4]) == NULL) {
 			return false;
 		}
-		line = (*end == '\n') ? end + 1 : NULL;
 	}
 	return true;
 }
