@@ -60,6 +60,8 @@ setup() {
 	# libwbclient answers every request with an error at once
 	export _NO_WINBINDD=1
 	LISTENER_PID=""
+	# relative paths in hostile values land in the sandbox
+	cd "$SB" || exit 1
 }
 
 # smbconf_global "NAME = VALUE"...: set [global] parameters (testparm
