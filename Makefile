@@ -81,6 +81,17 @@ $(B)/tests/helpers/%: tests/helpers/%.c
 	@mkdir -p $(@D)
 	$(CC) $(CPPFLAGS) $(CFLAGS) $(WARNFLAGS) -Wno-missing-prototypes -o $@ $< $(LDLIBS)
 
+# tests/helpers/hangfs (a FUSE filesystem whose stat hangs) needs libfuse3
+HAVE_FUSE3 ?= $(shell $(PKG_CONFIG) --exists fuse3 && echo 1 || echo 0)
+ifneq ($(HAVE_FUSE3),1)
+HELPER_BIN := $(filter-out $(B)/tests/helpers/hangfs,$(HELPER_BIN))
+endif
+$(B)/tests/helpers/hangfs: tests/helpers/hangfs.c
+	@mkdir -p $(@D)
+	$(CC) $(CPPFLAGS) $(CFLAGS) $(WARNFLAGS) -Wno-missing-prototypes \
+		$(shell $(PKG_CONFIG) --cflags fuse3) -o $@ $< \
+		$(shell $(PKG_CONFIG) --libs fuse3)
+
 unit-tests: $(UNIT_BIN) $(HELPER_BIN)
 
 # The whole suite: unit (cmocka), scenario (stubs on PATH, real sockets)

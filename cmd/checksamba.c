@@ -103,7 +103,14 @@ static void add_detail(struct run *r, const char *line)
 		return;
 	}
 	clog_sanitize(copy);
-	r->details = talloc_asprintf_append(r->details, "%s\n", copy);
+	/* appending to NULL would make a new top-level context: a leak */
+	if (r->details == NULL) {
+		r->details = talloc_strdup(r, "");
+	}
+	if (r->details != NULL) {
+		r->details = talloc_asprintf_append_buffer(r->details, "%s\n",
+							   copy);
+	}
 	talloc_free(copy);
 }
 
@@ -129,6 +136,14 @@ static void step_done(struct run *r, const char *step, const char *what)
 static void print_report(struct run *r)
 {
 	if (r->headline != NULL) {
+		char *p = NULL;
+
+		/* one line: a value with a newline must not split it */
+		for (p = r->headline; *p != '\0'; p++) {
+			if (*p == '\n') {
+				*p = '?';
+			}
+		}
 		printf("%s\n", clog_sanitize(r->headline));
 	}
 	if (r->details != NULL) {
@@ -471,6 +486,40 @@ static struct deadline testparm_deadline(const struct run *r)
 	return dl;
 }
 
+/*
+ * testparm's stderr as printed after a cache message: trailing newlines
+ * dropped, and at most TESTPARM_ERR_LINES lines (ctdb logs every line
+ * a monitor script prints, every cycle).
+ */
+#define TESTPARM_ERR_LINES 40
+
+static char *testparm_stderr(struct run *r, char *err)
+{
+	size_t len = strlen(err);
+	size_t lines = 0;
+	char *p = err;
+
+	while (len > 0 && err[len - 1] == '\n') {
+		err[--len] = '\0';
+	}
+	while ((p = strchr(p, '\n')) != NULL) {
+		p++;
+		if (++lines == TESTPARM_ERR_LINES) {
+			size_t more = 1;
+			char *q = p;
+
+			while ((q = strchr(q, '\n')) != NULL) {
+				q++;
+				more++;
+			}
+			p[0] = '\0';
+			return talloc_asprintf(r, "%s(%zu more lines from "
+					       "testparm)", err, more);
+		}
+	}
+	return err;
+}
+
 static int load_smbconf(struct run *r, bool force)
 {
 	struct deadline dl = testparm_deadline(r);
@@ -505,7 +554,8 @@ static int load_smbconf(struct run *r, bool force)
 			     "using old cache file",
 			     st.timed_out ? "timed out" : "failed");
 			if (st.testparm_err != NULL) {
-				clog(CLOG_WARNING, "%s", st.testparm_err);
+				clog(CLOG_WARNING, "%s",
+				     testparm_stderr(r, st.testparm_err));
 			}
 		}
 		step_done(r, "smb.conf cache", "refresh failed, old cache");
@@ -518,12 +568,7 @@ static int load_smbconf(struct run *r, bool force)
 		fail(r, "ERROR: smb.conf cache create failed - testparm failed "
 		     "with:");
 		if (st.testparm_err != NULL) {
-			size_t len = strlen(st.testparm_err);
-
-			while (len > 0 && st.testparm_err[len - 1] == '\n') {
-				st.testparm_err[--len] = '\0';
-			}
-			add_detail(r, st.testparm_err);
+			add_detail(r, testparm_stderr(r, st.testparm_err));
 		}
 		return EXIT_UNHEALTHY;
 	}
@@ -596,7 +641,8 @@ static int check_shares(struct run *r)
 
 	n = share_paths(r, r->conf, &paths);
 	ret = share_probe(r, r->state_dir, paths, n, &r->dl, &f);
-	if (ret == 0 && f != NULL && !r->refreshed) {
+	if (ret == 0 && f != NULL && !r->refreshed &&
+	    !deadline_expired(&r->dl)) {
 		/* confirm with a fresh smb.conf before failing */
 		ret = load_smbconf(r, true);
 		if (ret != 0) {
@@ -811,6 +857,19 @@ static int cycle(struct run *r)
 	return EXIT_HEALTHY;
 }
 
+/* Replace a malloc()ed popt string by a talloc copy on @p mem_ctx. */
+static int opts_own(TALLOC_CTX *mem_ctx, const char **s)
+{
+	char *m = (char *)(uintptr_t)*s;
+
+	if (m == NULL) {
+		return 0;
+	}
+	*s = talloc_strdup(mem_ctx, m);
+	free(m);
+	return *s == NULL ? ENOMEM : 0;
+}
+
 static int checksamba_run(TALLOC_CTX *mem_ctx, int argc, const char **argv)
 {
 	struct run *r = NULL;
@@ -855,6 +914,16 @@ static int checksamba_run(TALLOC_CTX *mem_ctx, int argc, const char **argv)
 	pc = poptGetContext("checksamba", argc, argv, options, 0);
 	poptSetOtherOptionHelp(pc, "[OPTIONS]");
 	while ((opt = poptGetNextOpt(pc)) >= 0) {
+	}
+	/* popt hands out malloc()ed strings: keep talloc copies instead */
+	if (opts_own(mem_ctx, &o.ports) != 0 ||
+	    opts_own(mem_ctx, &o.checkers) != 0 ||
+	    opts_own(mem_ctx, &o.state_dir) != 0 ||
+	    opts_own(mem_ctx, &o.timeout) != 0 ||
+	    opts_own(mem_ctx, &o.config) != 0) {
+		fprintf(stderr, "checksamba: out of memory\n");
+		ret = EXIT_UNHEALTHY;
+		goto done;
 	}
 	if (opt < -1) {
 		fprintf(stderr, "checksamba: %s: %s\n",

@@ -1,0 +1,54 @@
+/* libFuzzer: config_parse_line() on one line, then on each line. */
+#include <talloc.h>
+
+#include "checks/config.h"
+#include "tests/fuzz/fuzz_common.h"
+
+static void one_line(TALLOC_CTX *mem_ctx, const char *line)
+{
+	char *name = NULL;
+	char *value = NULL;
+	const char *why = NULL;
+	enum config_line_kind kind;
+
+	kind = config_parse_line(mem_ctx, line, &name, &value, &why);
+	switch (kind) {
+	case CONFIG_LINE_ASSIGN:
+		if (name == NULL || value == NULL || name[0] == '\0') {
+			abort();
+		}
+		break;
+	case CONFIG_LINE_SKIP:
+		if (why == NULL) {
+			abort();
+		}
+		break;
+	case CONFIG_LINE_EMPTY:
+		break;
+	default:
+		abort();
+	}
+	talloc_free(name);
+	talloc_free(value);
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	TALLOC_CTX *mem_ctx = talloc_new(NULL);
+	char *s = fuzz_string(data, size);
+	char *save = NULL;
+	char *line = NULL;
+
+	one_line(mem_ctx, s);
+	for (line = strtok_r(s, "\n", &save); line != NULL;
+	     line = strtok_r(NULL, "\n", &save)) {
+		one_line(mem_ctx, line);
+	}
+	/* nothing may be left behind on the caller's context */
+	if (talloc_total_blocks(mem_ctx) != 1) {
+		abort();
+	}
+	talloc_free(mem_ctx);
+	free(s);
+	return 0;
+}
