@@ -1079,6 +1079,13 @@ static int smbconf_cache_read(TALLOC_CTX *mem_ctx, const char *path,
 	if (ret != 0) {
 		goto done;
 	}
+	/* testparm always prints [global]: a body without it was cut
+	 * short, and would pass for a configuration of defaults */
+	if (strncmp(c->body, "[global]", 8) != 0 &&
+	    strstr(c->body, "\n[global]") == NULL) {
+		ret = EINVAL;
+		goto done;
+	}
 	ret = smbconf_parse_testparm(tmp_ctx, c->body, c->err, &parsed);
 	if (ret != 0) {
 		goto done;

@@ -40,8 +40,13 @@ if command -v strace >/dev/null; then
 	rc=$?
 	check "exit 0" [ "$rc" -eq 0 ]
 	check "no output" [ ! -s "$SB/out" ]
-	check "exactly one execve (ours)" \
-		[ "$(grep -c 'execve(' "$SB/trace")" -eq 1 ]
+	if [ "${CTDB_FRONTEND##*/}" = ctdb ]; then
+		check "exactly one execve (ours)" \
+			[ "$(grep -c 'execve(' "$SB/trace")" -eq 1 ]
+	else
+		# make check-valgrind: the wrapper and valgrind exec too
+		echo "# skipped: execve count ($CTDB_FRONTEND is a wrapper)"
+	fi
 else
 	echo "not ok - strace is needed (scripts/install-deps.sh installs it)"
 	test_failures=$((test_failures + 1))

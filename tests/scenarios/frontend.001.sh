@@ -66,10 +66,15 @@ for h in "" help --help; do
 done
 
 define_test "no loop: not itself, not for ever"
-export CTDB_REAL_TOOL="$CTDB_FRONTEND"
-run status
-expect "the front-end as its own target" 1 \
-	"ctdb: $CTDB_FRONTEND is this front-end, not the stock ctdb tool (set CTDB_REAL_TOOL to the stock tool)"
+if [ "${CTDB_FRONTEND##*/}" = ctdb ]; then
+	export CTDB_REAL_TOOL="$CTDB_FRONTEND"
+	run status
+	expect "the front-end as its own target" 1 \
+		"ctdb: $CTDB_FRONTEND is this front-end, not the stock ctdb tool (set CTDB_REAL_TOOL to the stock tool)"
+else
+	# make check-valgrind: a wrapper script is not the binary itself
+	echo "# skipped: self-exec ($CTDB_FRONTEND is a wrapper)"
+fi
 bounce="$SB/bounce"
 printf '#!/bin/sh\nexec "%s" "$@"\n' "$CTDB_FRONTEND" >"$bounce"
 chmod +x "$bounce"
