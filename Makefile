@@ -119,6 +119,7 @@ check-asan:
 	$(MAKE) B=build-asan CFLAGS="$(ASAN_FLAGS)" LDFLAGS="$(ASAN_FLAGS)" \
 		all unit-tests
 	@BUILD_DIR=build-asan ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
+		LSAN_OPTIONS=suppressions=$(CURDIR)/tests/lsan.supp \
 		UBSAN_OPTIONS=print_stacktrace=1 tests/run-all.sh unit scenarios
 
 # memcheck over the unit tests and every checksamba run of the scenarios
