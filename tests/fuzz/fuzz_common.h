@@ -7,6 +7,7 @@
 #ifndef TESTS_FUZZ_COMMON_H
 #define TESTS_FUZZ_COMMON_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -24,6 +25,26 @@ static inline char *fuzz_string(const uint8_t *data, size_t size)
 	memcpy(s, data, size);
 	s[size] = '\0';
 	return s;
+}
+
+/*
+ * The checker output parsers: the first two bytes are the port (big
+ * endian), the rest is the tool's output.
+ */
+static inline int fuzz_port_parser(const uint8_t *data, size_t size,
+				   bool (*parse)(const char *, uint16_t))
+{
+	uint16_t port;
+	char *s = NULL;
+
+	if (size < 2) {
+		return 0;
+	}
+	port = (uint16_t)((data[0] << 8) | data[1]);
+	s = fuzz_string(data + 2, size - 2);
+	(void)parse(s, port);
+	free(s);
+	return 0;
 }
 
 #endif

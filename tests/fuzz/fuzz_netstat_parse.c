@@ -7,15 +7,5 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	uint16_t port;
-	char *s = NULL;
-
-	if (size < 2) {
-		return 0;
-	}
-	port = (uint16_t)((data[0] << 8) | data[1]);
-	s = fuzz_string(data + 2, size - 2);
-	(void)netstat_parse(s, port);
-	free(s);
-	return 0;
+	return fuzz_port_parser(data, size, netstat_parse);
 }
