@@ -316,8 +316,17 @@ int64_t util_now_ms(void)
 
 void deadline_init(struct deadline *dl, unsigned seconds)
 {
-	dl->seconds = seconds;
-	dl->end_ms = util_now_ms() + (int64_t)seconds * 1000;
+	deadline_init_ms(dl, (int64_t)seconds * 1000);
+}
+
+void deadline_init_ms(struct deadline *dl, int64_t ms)
+{
+	if (ms < 0) {
+		ms = 0;
+	}
+	/* messages speak in whole seconds: round up */
+	dl->seconds = (unsigned)((ms + 999) / 1000);
+	dl->end_ms = util_now_ms() + ms;
 }
 
 int64_t deadline_left_ms(const struct deadline *dl)

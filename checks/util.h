@@ -103,6 +103,12 @@ struct deadline {
 /** @brief A deadline @p seconds from now. */
 void deadline_init(struct deadline *dl, unsigned seconds);
 
+/**
+ * @brief A deadline @p ms milliseconds from now (tests, and waits
+ * shorter than a second); dl->seconds is @p ms rounded up.
+ */
+void deadline_init_ms(struct deadline *dl, int64_t ms);
+
 /** @brief Milliseconds left, never negative. */
 int64_t deadline_left_ms(const struct deadline *dl);
 

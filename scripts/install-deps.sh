@@ -8,5 +8,5 @@ apt-get install -y -qq --no-install-recommends \
 	libpopt-dev libtalloc-dev libwbclient-dev libcmocka-dev \
 	samba winbind ctdb smbclient \
 	nmap net-tools iproute2 socat python3 procps util-linux \
-	shellcheck groff-base man-db valgrind strace time hyperfine \
+	shellcheck groff-base man-db valgrind strace time hyperfine ethtool \
 	libfuse3-dev fuse3 libclang-rt-14-dev
