@@ -6,8 +6,11 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
+#include <sys/stat.h>
 
 #include "checks/config.h"
 #include "checks/log.h"
@@ -403,4 +406,291 @@ bool config_has_word(const struct config *cfg, const char *name,
 		     const char *word)
 {
 	return util_word_in_list(config_get(cfg, name), word);
+}
+
+const char *config_vardir(const struct config *cfg)
+{
+	const char *v = config_get(cfg, "CTDB_VARDIR");
+	struct stat st;
+
+	if (v != NULL) {
+		return v;
+	}
+	if (stat("/var/lib/ctdb", &st) == 0 && S_ISDIR(st.st_mode)) {
+		return "/var/lib/ctdb";
+	}
+	return "/var/ctdb";
+}
+
+/* A debug level by name, or by number on the old or the new scale */
+static enum clog_level config_level(const char *s, bool new_scale)
+{
+	static const struct {
+		const char *name;
+		enum clog_level level;
+	} names[] = {
+		{ "ERR", CLOG_ERROR }, { "ERROR", CLOG_ERROR },
+		{ "WARNING", CLOG_WARNING }, { "NOTICE", CLOG_NOTICE },
+		{ "INFO", CLOG_INFO }, { "DEBUG", CLOG_DEBUG },
+	};
+	uint64_t v = 0;
+	size_t i;
+
+	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+		if (strcasecmp(s, names[i].name) == 0) {
+			return names[i].level;
+		}
+	}
+	if (util_parse_uint(s, 1000, &v) != 0) {
+		return CLOG_NOTICE;
+	}
+	if (new_scale) {
+		return v >= 10 ? CLOG_DEBUG : v >= 5 ? CLOG_INFO :
+		       v >= 3 ? CLOG_NOTICE : v >= 1 ? CLOG_WARNING :
+		       CLOG_ERROR;
+	}
+	return v >= 4 ? CLOG_DEBUG : (enum clog_level)v;
+}
+
+enum clog_level config_debug_level(TALLOC_CTX *mem_ctx, bool managed)
+{
+	enum clog_level level = CLOG_NOTICE;
+	struct config *tmp = NULL;
+	const char *v = NULL;
+	char *path = NULL;
+
+	if (managed) {
+		v = getenv("CTDB_DEBUGLEVEL");
+		return (v != NULL && v[0] != '\0') ? config_level(v, true) :
+						     CLOG_NOTICE;
+	}
+	v = getenv("CTDB_CURRENT_DEBUGLEVEL");
+	if (v != NULL && v[0] != '\0') {
+		return config_level(v, false);
+	}
+	/* "export CTDB_CURRENT_DEBUGLEVEL=N", written by old ctdbd */
+	tmp = config_new(mem_ctx);
+	if (tmp == NULL) {
+		return level;
+	}
+	path = talloc_asprintf(tmp, "%s/eventscript_debuglevel",
+			       config_vardir(tmp));
+	if (path != NULL && config_load_file(tmp, path) == 0) {
+		v = config_get(tmp, "CTDB_CURRENT_DEBUGLEVEL");
+		if (v != NULL) {
+			level = config_level(v, false);
+		}
+	}
+	talloc_free(tmp);
+	return level;
+}
+
+static int config_load_warn(struct config *cfg, const char *path)
+{
+	int ret = config_load_file(cfg, path);
+
+	if (ret == ENOMEM) {
+		return ret;
+	}
+	if (ret != 0 && ret != ENOENT) {
+		clog(CLOG_WARNING, "WARNING: cannot read configuration file "
+		     "\"%s\" (%s) - skipped", path, strerror(ret));
+	}
+	return 0;
+}
+
+static const char *config_env_or(const char *name, const char *def)
+{
+	const char *v = getenv(name);
+
+	return (v != NULL && v[0] != '\0') ? v : def;
+}
+
+int config_load_standard(struct config *cfg, bool managed, const char *extra)
+{
+	static const char *const sysconfig[] = { "ctdb", "samba" };
+	const char *base = config_env_or("CTDB_BASE", "/etc/ctdb");
+	const char *etcdir = config_env_or("CTDB_ETCDIR", "/etc");
+	TALLOC_CTX *tmp_ctx = talloc_new(cfg);
+	const char *paths[5] = { NULL };
+	size_t n = 0;
+	size_t i, j;
+	int ret = 0;
+
+	if (tmp_ctx == NULL) {
+		return ENOMEM;
+	}
+	for (i = 0; !managed && i < 2; i++) {
+		/* the first existing of the three places */
+		const char *place[3] = {
+			talloc_asprintf(tmp_ctx, "%s/sysconfig/%s", etcdir,
+					sysconfig[i]),
+			talloc_asprintf(tmp_ctx, "%s/default/%s", etcdir,
+					sysconfig[i]),
+			talloc_asprintf(tmp_ctx, "%s/sysconfig/%s", base,
+					sysconfig[i]),
+		};
+		struct stat st;
+
+		for (j = 0; j < 3; j++) {
+			if (place[j] == NULL) {
+				ret = ENOMEM;
+				goto done;
+			}
+			if (stat(place[j], &st) == 0) {
+				paths[n++] = place[j];
+				break;
+			}
+		}
+	}
+	paths[n++] = talloc_asprintf(tmp_ctx, "%s/script.options", base);
+	paths[n++] = talloc_asprintf(tmp_ctx,
+				     "%s/events/legacy/50.samba.options", base);
+	for (i = 0; i < n && ret == 0; i++) {
+		ret = paths[i] != NULL ? config_load_warn(cfg, paths[i]) :
+					 ENOMEM;
+	}
+	if (ret == 0 && extra != NULL) {
+		ret = config_load_warn(cfg, extra);
+	}
+done:
+	talloc_free(tmp_ctx);
+	return ret;
+}
+
+/* The numeric variables: range and default by mode */
+static const struct config_number {
+	const char *name;
+	uint64_t min;
+	uint64_t max;
+	uint64_t def_legacy;
+	uint64_t def_managed;
+	size_t offset;		/* of the uint64_t in struct config_values */
+} config_numbers[] = {
+	{ "CTDB_SAMBA_CHECK_TIMEOUT", 1, 3600, 10, 10,
+	  offsetof(struct config_values, timeout) },
+	{ "SAMBA_CLEANUP_PERIOD", 0, INT32_MAX, 10, 0,
+	  offsetof(struct config_values, cleanup_period) },
+	{ "CTDB_SAMBA_CACHE_MAX_AGE", 0, INT32_MAX, 60, 60,
+	  offsetof(struct config_values, cache_max_age) },
+	{ "CTDB_SAMBA_STARTUP_GRACE", 0, INT32_MAX, 60, 60,
+	  offsetof(struct config_values, startup_grace) },
+};
+
+#define CONFIG_NUMBERS (sizeof(config_numbers) / sizeof(config_numbers[0]))
+
+static int config_number(const struct config_number *n, const char *value,
+			 uint64_t *out)
+{
+	if (util_parse_uint(value, n->max, out) != 0 || *out < n->min) {
+		return EINVAL;
+	}
+	return 0;
+}
+
+static int config_config_check(const char *value, enum config_check *out)
+{
+	static const char *const words[] = {
+		[CONFIG_CHECK_STDOUT] = "stdout",
+		[CONFIG_CHECK_STRICT] = "strict",
+		[CONFIG_CHECK_OFF] = "off",
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(words) / sizeof(words[0]); i++) {
+		if (strcmp(value, words[i]) == 0) {
+			*out = (enum config_check)i;
+			return 0;
+		}
+	}
+	return EINVAL;
+}
+
+/* Convert @p value of @p name into @p v (NULL: only check it) */
+static int config_convert(TALLOC_CTX *mem_ctx, const char *name,
+			  const char *value, struct config_values *v)
+{
+	struct config_values scratch = { 0 };
+	char *bad = NULL;
+	size_t i;
+
+	if (v == NULL) {
+		v = &scratch;
+	}
+	for (i = 0; i < CONFIG_NUMBERS; i++) {
+		if (strcmp(name, config_numbers[i].name) == 0) {
+			return config_number(&config_numbers[i], value,
+					     (uint64_t *)((char *)v +
+					     config_numbers[i].offset));
+		}
+	}
+	if (strcmp(name, "CTDB_SAMBA_CONFIG_CHECK") == 0) {
+		return config_config_check(value, &v->config_check);
+	}
+	if (strcmp(name, "CTDB_SAMBA_CHECK_PORTS") == 0) {
+		int ret = util_parse_port_list(mem_ctx, value, &v->ports,
+					       &v->nports, &bad);
+
+		if (v == &scratch) {
+			TALLOC_FREE(v->ports);
+			TALLOC_FREE(bad);
+		}
+		return ret;
+	}
+	return 0;
+}
+
+int config_check_value(const char *name, const char *value)
+{
+	return config_convert(NULL, name, value, NULL);
+}
+
+int config_get_values(TALLOC_CTX *mem_ctx, const struct config *cfg,
+		      bool managed, struct config_values **out,
+		      const char **bad)
+{
+	static const char *const others[] = {
+		"CTDB_SAMBA_CONFIG_CHECK", "CTDB_SAMBA_CHECK_PORTS",
+	};
+	struct config_values *v = NULL;
+	const char *value = NULL;
+	size_t i;
+	int ret = 0;
+
+	*bad = NULL;
+	v = talloc_zero(mem_ctx, struct config_values);
+	if (v == NULL) {
+		return ENOMEM;
+	}
+	for (i = 0; i < CONFIG_NUMBERS; i++) {
+		*(uint64_t *)((char *)v + config_numbers[i].offset) =
+			managed ? config_numbers[i].def_managed :
+				  config_numbers[i].def_legacy;
+	}
+	v->config_check = CONFIG_CHECK_STDOUT;
+	for (i = 0; i < CONFIG_NUMBERS + 2 && ret == 0; i++) {
+		const char *name = i < CONFIG_NUMBERS ?
+			config_numbers[i].name : others[i - CONFIG_NUMBERS];
+
+		value = config_get(cfg, name);
+		if (value == NULL) {
+			continue;
+		}
+		ret = config_convert(v, name, value, v);
+		if (ret == EINVAL) {
+			*bad = name;
+		}
+	}
+	if (ret != 0) {
+		talloc_free(v);
+		return ret;
+	}
+	v->ports_given = config_get(cfg, "CTDB_SAMBA_CHECK_PORTS") != NULL;
+	v->skip_share_check = config_is_yes(cfg, "CTDB_SAMBA_SKIP_SHARE_CHECK");
+	v->checkers = config_get(cfg, "CTDB_TCP_PORT_CHECKERS");
+	if (v->checkers == NULL) {
+		v->checkers = CONFIG_DEFAULT_CHECKERS;
+	}
+	*out = v;
+	return 0;
 }

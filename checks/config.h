@@ -10,6 +10,8 @@
 #include <stdint.h>
 #include <talloc.h>
 
+#include "checks/log.h"
+
 struct config;
 
 enum config_line_kind {
@@ -68,5 +70,80 @@ bool config_is_yes(const struct config *cfg, const char *name);
 /** @brief True when the word list @p name contains @p word. */
 bool config_has_word(const struct config *cfg, const char *name,
 		     const char *word);
+
+/**
+ * @brief CTDB_VARDIR, else /var/lib/ctdb when that is a directory, else
+ * /var/ctdb (spec 3.1).  The result points into @p cfg's values or is a
+ * static string.
+ */
+const char *config_vardir(const struct config *cfg);
+
+/**
+ * @brief The debug level of the mode (spec 3.0), from the environment
+ * alone, so that it is known before any file is read: with @p managed
+ * CTDB_DEBUGLEVEL (a name, or ctdb's new scale: ERROR 0, WARNING 1,
+ * NOTICE 3, INFO 5, DEBUG 10); otherwise CTDB_CURRENT_DEBUGLEVEL, else
+ * the "CTDB_CURRENT_DEBUGLEVEL=N" line of $CTDB_VARDIR/eventscript_debuglevel
+ * (old scale: ERROR 0, WARNING 1, NOTICE 2, INFO 3, DEBUG 4).  NOTICE when
+ * nothing says otherwise.
+ * @param[in] mem_ctx talloc parent of scratch memory
+ */
+enum clog_level config_debug_level(TALLOC_CTX *mem_ctx, bool managed);
+
+/**
+ * @brief Read the configuration files of the mode (spec 3.1), those that
+ * exist, in order: without @p managed, for "ctdb" and then "samba" the
+ * first existing of $CTDB_ETCDIR/sysconfig/NAME, $CTDB_ETCDIR/default/NAME
+ * and $CTDB_BASE/sysconfig/NAME; then $CTDB_BASE/script.options,
+ * $CTDB_BASE/events/legacy/50.samba.options, and @p extra (may be NULL).
+ * A file that exists but cannot be read is a WARNING clog() line and is
+ * skipped.
+ * @return 0, or ENOMEM
+ */
+int config_load_standard(struct config *cfg, bool managed, const char *extra);
+
+/* CTDB_SAMBA_CONFIG_CHECK */
+enum config_check {
+	CONFIG_CHECK_STDOUT,	/* testparm's stdout (the default) */
+	CONFIG_CHECK_STRICT,	/* also its stderr diagnostics */
+	CONFIG_CHECK_OFF,
+};
+
+/* Every value the cycle uses, validated once (spec 3.1) */
+struct config_values {
+	uint64_t timeout;		/* CTDB_SAMBA_CHECK_TIMEOUT, 1..3600 s */
+	uint64_t cleanup_period;	/* SAMBA_CLEANUP_PERIOD, minutes */
+	uint64_t cache_max_age;		/* CTDB_SAMBA_CACHE_MAX_AGE, s */
+	uint64_t startup_grace;		/* CTDB_SAMBA_STARTUP_GRACE, s */
+	enum config_check config_check;	/* CTDB_SAMBA_CONFIG_CHECK */
+	bool skip_share_check;		/* CTDB_SAMBA_SKIP_SHARE_CHECK=yes */
+	const char *checkers;		/* CTDB_TCP_PORT_CHECKERS or default */
+	bool ports_given;		/* CTDB_SAMBA_CHECK_PORTS is set */
+	uint16_t *ports;		/* its ports (may be none) */
+	size_t nports;
+};
+
+/* The checker chain when CTDB_TCP_PORT_CHECKERS is unset */
+#define CONFIG_DEFAULT_CHECKERS "ctdb nmap netstat"
+
+/**
+ * @brief Check one value of @p name (one of the variables of struct
+ * config_values) the way config_get_values() does.
+ * @return 0, EINVAL when the value cannot be used, ENOMEM
+ */
+int config_check_value(const char *name, const char *value);
+
+/**
+ * @brief Validate and convert every value the cycle uses.  Defaults
+ * depend on @p managed (SAMBA_CLEANUP_PERIOD: 10 legacy, 0 managed).
+ * @param[out] v   talloc child of @p mem_ctx (only on success)
+ * @param[out] bad on EINVAL, the name of the first bad variable (its
+ *                 value: config_get()); the caller prints
+ *                 ERROR: invalid value "VALUE" for NAME
+ * @return 0, EINVAL, ENOMEM
+ */
+int config_get_values(TALLOC_CTX *mem_ctx, const struct config *cfg,
+		      bool managed, struct config_values **v,
+		      const char **bad);
 
 #endif

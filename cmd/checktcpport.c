@@ -47,7 +47,9 @@ static void checktcpport_test_hooks(struct tcpport_opts *opts)
 	}
 }
 
-static int checktcpport_run(TALLOC_CTX *mem_ctx, int argc, const char **argv)
+static int checktcpport_run(TALLOC_CTX *mem_ctx,
+			    const struct cmd_globals *globals, int argc,
+			    const char **argv)
 {
 	TALLOC_CTX *tmp_ctx = NULL;
 	struct tcpport_opts opts = { .proc_root = NULL };

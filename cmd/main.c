@@ -71,9 +71,11 @@ static bool in_list(const char *const *list, const char *name, size_t len)
 /*
  * Index of the command word in argv, argc when there is none, or -1
  * when an option is not one of the stock tool's (the stock tool will
- * complain about it).  *help is set for --help, -? and --usage.
+ * complain about it).  *help is set for --help, -? and --usage; the
+ * options our commands honour (-X) go to @p g.
  */
-static int find_command(int argc, char **argv, bool *help)
+static int find_command(int argc, char **argv, bool *help,
+			struct cmd_globals *g)
 {
 	int i;
 
@@ -119,6 +121,9 @@ static int find_command(int argc, char **argv, bool *help)
 			if (*a == '?') {
 				*help = true;
 			}
+			if (*a == 'X') {
+				g->machine_readable = true;
+			}
 		}
 	}
 	return argc;
@@ -156,7 +161,8 @@ static void print_our_commands(void)
 	fflush(stdout);
 }
 
-static int run_ours(const struct ext_cmd *cmd, int argc, const char **argv)
+static int run_ours(const struct ext_cmd *cmd, const struct cmd_globals *g,
+		    int argc, const char **argv)
 {
 	TALLOC_CTX *mem_ctx = NULL;
 	int status;
@@ -170,7 +176,7 @@ static int run_ours(const struct ext_cmd *cmd, int argc, const char **argv)
 		fprintf(stderr, "ctdb: out of memory\n");
 		return 1;
 	}
-	status = cmd->fn(mem_ctx, argc, argv);
+	status = cmd->fn(mem_ctx, g, argc, argv);
 	talloc_free(mem_ctx);
 
 	/* A full disk or a closed pipe must not pass as success. */
@@ -232,14 +238,15 @@ static int exec_stock(char **argv)
 int main(int argc, char **argv)
 {
 	const struct ext_cmd *cmd = NULL;
+	struct cmd_globals g = { .machine_readable = false };
 	bool help = false;
 	int at;
 
-	at = find_command(argc, argv, &help);
+	at = find_command(argc, argv, &help, &g);
 	if (at >= 0 && at < argc) {
 		cmd = lookup(argv[at]);
 		if (cmd != NULL) {
-			return run_ours(cmd, argc - at,
+			return run_ours(cmd, &g, argc - at,
 					(const char **)(argv + at));
 		}
 		if (strcmp(argv[at], "help") == 0) {

@@ -819,8 +819,9 @@ static void test_checkers(void **state)
 
 static int run_cmd(int argc, const char **argv)
 {
+	const struct cmd_globals g = { .machine_readable = false };
 	TALLOC_CTX *ctx = talloc_new(NULL);
-	int ret = cmd_checktcpport.fn(ctx, argc, argv);
+	int ret = cmd_checktcpport.fn(ctx, &g, argc, argv);
 
 	talloc_free(ctx);
 	return ret;
