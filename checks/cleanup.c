@@ -16,46 +16,10 @@
 
 #include "checks/cleanup.h"
 #include "checks/run.h"
+#include "checks/state.h"
 
 #define CLEANUP_STAMP "periodic_cleanup"
 #define CLEANUP_LOCK "periodic_cleanup.lock"
-
-/* A stamp this far in the future means the clock was set back */
-#define CLEANUP_FUTURE_SLACK_S 60
-
-static int cleanup_create_stamp(const char *path)
-{
-	int fd;
-
-	fd = open(path, O_WRONLY | O_CREAT | O_CLOEXEC | O_NOCTTY | O_NOFOLLOW,
-		  0644);
-	if (fd == -1) {
-		return errno;
-	}
-	close(fd);
-	return 0;
-}
-
-/* Is the stamp at @p path due (older than @p period_minutes)? */
-static int cleanup_is_due(const char *path, unsigned period_minutes,
-			  bool *due)
-{
-	struct timespec now;
-	struct stat st;
-	int64_t age;
-
-	*due = false;
-	if (stat(path, &st) != 0) {
-		return errno;
-	}
-	if (clock_gettime(CLOCK_REALTIME, &now) != 0) {
-		return errno;
-	}
-	age = (int64_t)now.tv_sec - (int64_t)st.st_mtim.tv_sec;
-	*due = (age > (int64_t)period_minutes * 60) ||
-	       (age < -CLEANUP_FUTURE_SLACK_S);
-	return 0;
-}
 
 int cleanup_periodic(const char *state_dir, unsigned period_minutes,
 		     const struct deadline *dl, bool *started)
@@ -84,10 +48,10 @@ int cleanup_periodic(const char *state_dir, unsigned period_minutes,
 		goto done;
 	}
 
-	ret = cleanup_is_due(stamp, period_minutes, &due);
+	ret = state_file_is_old(stamp, (uint64_t)period_minutes * 60, &due);
 	if (ret == ENOENT) {
 		/* the first run only starts the clock */
-		ret = cleanup_create_stamp(stamp);
+		ret = state_touch(stamp);
 		goto done;
 	}
 	if (ret != 0 || !due) {
@@ -107,7 +71,7 @@ int cleanup_periodic(const char *state_dir, unsigned period_minutes,
 	}
 
 	/* a concurrent run may have started one between stat and lock */
-	ret = cleanup_is_due(stamp, period_minutes, &due);
+	ret = state_file_is_old(stamp, (uint64_t)period_minutes * 60, &due);
 	if (ret != 0 || !due) {
 		goto done;
 	}
@@ -120,10 +84,7 @@ int cleanup_periodic(const char *state_dir, unsigned period_minutes,
 	}
 	*started = true;
 
-	if (utimensat(AT_FDCWD, stamp, NULL, 0) != 0) {
-		ret = errno;
-		goto done;
-	}
+	ret = state_touch(stamp);
 done:
 	util_close(&lock_fd);
 	talloc_free(tmp_ctx);

@@ -186,7 +186,11 @@ static int monitor_values(struct monitor *m, TALLOC_CTX *mem_ctx)
 		return monitor_fail_errno(m, "configuration",
 					  MONITOR_FAIL_ERRNO, ret);
 	}
-	deadline_init(&m->dl, (unsigned)m->v->timeout);
+	if (m->opts->deadline_ms > 0) {
+		deadline_init_ms(&m->dl, m->opts->deadline_ms);
+	} else {
+		deadline_init(&m->dl, (unsigned)m->v->timeout);
+	}
 	return 0;
 }
 

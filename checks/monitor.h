@@ -35,6 +35,9 @@ struct monitor_opts {
 	const char *log_name;
 	/* the in-process checkers' seams (tests); NULL: the real kernel */
 	const struct tcpport_opts *tcp;
+	/* tests: the deadline in milliseconds, instead of
+	 * CTDB_SAMBA_CHECK_TIMEOUT's seconds; 0: the variable's */
+	int64_t deadline_ms;
 };
 
 enum monitor_verdict {

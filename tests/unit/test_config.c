@@ -4,6 +4,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <ftw.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -552,6 +553,267 @@ static void test_is_yes_has_word(void **state)
 	talloc_free(ctx);
 }
 
+static void unset_values(void)
+{
+	static const char *const vars[] = {
+		"CTDB_SAMBA_CHECK_TIMEOUT", "SAMBA_CLEANUP_PERIOD",
+		"CTDB_SAMBA_CACHE_MAX_AGE", "CTDB_SAMBA_STARTUP_GRACE",
+		"CTDB_SAMBA_CONFIG_CHECK", "CTDB_SAMBA_CHECK_PORTS",
+		"CTDB_TCP_PORT_CHECKERS", "CTDB_SAMBA_SKIP_SHARE_CHECK",
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(vars) / sizeof(vars[0]); i++) {
+		unsetenv(vars[i]);
+	}
+}
+
+static void test_values_defaults(void **state)
+{
+	TALLOC_CTX *ctx = talloc_new(NULL);
+	struct config *cfg = config_new(ctx);
+	struct config_values *v = NULL;
+	const char *bad = "x";
+
+	unset_values();
+	assert_int_equal(config_get_values(ctx, cfg, false, &v, &bad), 0);
+	assert_null(bad);
+	assert_int_equal(v->timeout, 10);
+	assert_int_equal(v->cleanup_period, 10);
+	assert_int_equal(v->cache_max_age, 60);
+	assert_int_equal(v->startup_grace, 60);
+	assert_int_equal(v->config_check, CONFIG_CHECK_STDOUT);
+	assert_false(v->skip_share_check);
+	assert_false(v->ports_given);
+	assert_int_equal(v->nports, 0);
+	assert_string_equal(v->checkers, CONFIG_DEFAULT_CHECKERS);
+
+	/* managed: no periodic cleanup unless asked */
+	assert_int_equal(config_get_values(ctx, cfg, true, &v, &bad), 0);
+	assert_int_equal(v->cleanup_period, 0);
+
+	assert_int_equal(config_set_option(cfg, "SAMBA_CLEANUP_PERIOD", "3"),
+			 0);
+	assert_int_equal(config_set_option(cfg, "CTDB_SAMBA_CONFIG_CHECK",
+					   "strict"), 0);
+	assert_int_equal(config_set_option(cfg, "CTDB_SAMBA_CHECK_PORTS",
+					   "445, 139 445"), 0);
+	assert_int_equal(config_set_option(cfg, "CTDB_TCP_PORT_CHECKERS",
+					   "ss"), 0);
+	assert_int_equal(config_set_option(cfg, "CTDB_SAMBA_SKIP_SHARE_CHECK",
+					   "yes"), 0);
+	assert_int_equal(config_get_values(ctx, cfg, true, &v, &bad), 0);
+	assert_int_equal(v->cleanup_period, 3);
+	assert_int_equal(v->config_check, CONFIG_CHECK_STRICT);
+	assert_true(v->ports_given);
+	assert_int_equal(v->nports, 2);
+	assert_int_equal(v->ports[0], 445);
+	assert_int_equal(v->ports[1], 139);
+	assert_string_equal(v->checkers, "ss");
+	assert_true(v->skip_share_check);
+
+	/* a list with no port at all is given, and empty */
+	assert_int_equal(config_set_option(cfg, "CTDB_SAMBA_CHECK_PORTS",
+					   " , "), 0);
+	assert_int_equal(config_get_values(ctx, cfg, true, &v, &bad), 0);
+	assert_true(v->ports_given);
+	assert_int_equal(v->nports, 0);
+	talloc_free(ctx);
+}
+
+static void test_values_invalid(void **state)
+{
+	static const struct {
+		const char *name;
+		const char *value;
+		bool ok;
+	} cases[] = {
+		{ "CTDB_SAMBA_CHECK_TIMEOUT", "0", false },
+		{ "CTDB_SAMBA_CHECK_TIMEOUT", "1", true },
+		{ "CTDB_SAMBA_CHECK_TIMEOUT", "3600", true },
+		{ "CTDB_SAMBA_CHECK_TIMEOUT", "3601", false },
+		{ "CTDB_SAMBA_CHECK_TIMEOUT", "-1", false },
+		{ "CTDB_SAMBA_CHECK_TIMEOUT", " 5", false },
+		{ "SAMBA_CLEANUP_PERIOD", "0", true },
+		{ "SAMBA_CLEANUP_PERIOD", "2147483647", true },
+		{ "SAMBA_CLEANUP_PERIOD", "2147483648", false },
+		{ "CTDB_SAMBA_CACHE_MAX_AGE", "abc", false },
+		{ "CTDB_SAMBA_STARTUP_GRACE", "99999999999999999999", false },
+		{ "CTDB_SAMBA_CONFIG_CHECK", "off", true },
+		{ "CTDB_SAMBA_CONFIG_CHECK", "STRICT", false },
+		{ "CTDB_SAMBA_CONFIG_CHECK", "stdout ", false },
+		{ "CTDB_SAMBA_CHECK_PORTS", "445 x", false },
+		{ "CTDB_SAMBA_CHECK_PORTS", "70000", false },
+		{ "CTDB_SAMBA_CHECK_PORTS", "0", false },
+		{ "CTDB_SAMBA_CHECK_PORTS", ",", true },
+		/* names without a rule take anything */
+		{ "CTDB_TCP_PORT_CHECKERS", "no such checker", true },
+	};
+	TALLOC_CTX *ctx = talloc_new(NULL);
+	size_t i;
+
+	unset_values();
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct config *cfg = config_new(ctx);
+		struct config_values *v = NULL;
+		const char *bad = NULL;
+		int ret;
+
+		assert_int_equal(config_check_value(cases[i].name,
+						    cases[i].value),
+				 cases[i].ok ? 0 : EINVAL);
+		/* the same rule through the environment */
+		setenv(cases[i].name, cases[i].value, 1);
+		ret = config_get_values(ctx, cfg, false, &v, &bad);
+		unsetenv(cases[i].name);
+		if (cases[i].ok) {
+			assert_int_equal(ret, 0);
+			assert_null(bad);
+		} else {
+			assert_int_equal(ret, EINVAL);
+			assert_string_equal(bad, cases[i].name);
+			assert_null(v);
+		}
+	}
+	talloc_free(ctx);
+}
+
+static void test_debug_level(void **state)
+{
+	static const struct {
+		bool managed;
+		const char *value;
+		enum clog_level level;
+	} cases[] = {
+		{ true, NULL, CLOG_NOTICE },
+		{ true, "DEBUG", CLOG_DEBUG },
+		{ true, "info", CLOG_INFO },
+		{ true, "ERR", CLOG_ERROR },
+		{ true, "10", CLOG_DEBUG },
+		{ true, "5", CLOG_INFO },
+		{ true, "4", CLOG_NOTICE },
+		{ true, "1", CLOG_WARNING },
+		{ true, "0", CLOG_ERROR },
+		{ true, "nonsense", CLOG_NOTICE },
+		{ false, "4", CLOG_DEBUG },
+		{ false, "3", CLOG_INFO },
+		{ false, "2", CLOG_NOTICE },
+		{ false, "WARNING", CLOG_WARNING },
+	};
+	TALLOC_CTX *ctx = talloc_new(NULL);
+	char dir[] = "/tmp/test_config.XXXXXX";
+	char *file = NULL;
+	FILE *f = NULL;
+	size_t i;
+
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		const char *name = cases[i].managed ? "CTDB_DEBUGLEVEL" :
+					"CTDB_CURRENT_DEBUGLEVEL";
+
+		unsetenv("CTDB_DEBUGLEVEL");
+		unsetenv("CTDB_CURRENT_DEBUGLEVEL");
+		if (cases[i].value != NULL) {
+			setenv(name, cases[i].value, 1);
+		}
+		assert_int_equal(config_debug_level(ctx, cases[i].managed),
+				 cases[i].level);
+	}
+	unsetenv("CTDB_CURRENT_DEBUGLEVEL");
+
+	/* legacy: the level old ctdbd writes for its eventscripts */
+	assert_non_null(mkdtemp(dir));
+	setenv("CTDB_VARDIR", dir, 1);
+	assert_int_equal(config_debug_level(ctx, false), CLOG_NOTICE);
+	file = talloc_asprintf(ctx, "%s/eventscript_debuglevel", dir);
+	f = fopen(file, "w");
+	assert_non_null(f);
+	fputs("export CTDB_CURRENT_DEBUGLEVEL=4\n", f);
+	fclose(f);
+	assert_int_equal(config_debug_level(ctx, false), CLOG_DEBUG);
+	/* the managed mode does not read it */
+	assert_int_equal(config_debug_level(ctx, true), CLOG_NOTICE);
+	unlink(file);
+	rmdir(dir);
+	unsetenv("CTDB_VARDIR");
+	talloc_free(ctx);
+}
+
+static int remove_one(const char *path, const struct stat *sb, int flag,
+		      struct FTW *ftw)
+{
+	return remove(path);
+}
+
+/* write NAME=VALUE into @p path, making its directory */
+static void write_conf(TALLOC_CTX *ctx, const char *dir, const char *rel,
+		       const char *line)
+{
+	char *path = talloc_asprintf(ctx, "%s/%s", dir, rel);
+	char *slash = path + strlen(dir);
+	FILE *f = NULL;
+
+	while ((slash = strchr(slash + 1, '/')) != NULL) {
+		*slash = '\0';
+		mkdir(path, 0755);
+		*slash = '/';
+	}
+	f = fopen(path, "w");
+	assert_non_null(f);
+	fprintf(f, "%s\n", line);
+	fclose(f);
+}
+
+static void test_load_standard(void **state)
+{
+	TALLOC_CTX *ctx = talloc_new(NULL);
+	char dir[] = "/tmp/test_config.XXXXXX";
+	struct config *cfg = NULL;
+	char *base = NULL;
+	char *etc = NULL;
+
+	assert_non_null(mkdtemp(dir));
+	base = talloc_asprintf(ctx, "%s/base", dir);
+	etc = talloc_asprintf(ctx, "%s/etc", dir);
+	mkdir(base, 0755);
+	mkdir(etc, 0755);
+	setenv("CTDB_BASE", base, 1);
+	setenv("CTDB_ETCDIR", etc, 1);
+	unsetenv("T_SYS");
+	unsetenv("T_SAMBA");
+	unsetenv("T_OPT");
+	unsetenv("T_LAST");
+
+	/* only the first existing sysconfig place counts */
+	write_conf(ctx, etc, "default/ctdb", "T_SYS=default");
+	write_conf(ctx, base, "sysconfig/ctdb", "T_SYS=base");
+	write_conf(ctx, base, "sysconfig/samba", "T_SAMBA=base");
+	write_conf(ctx, base, "script.options", "T_OPT=script");
+	write_conf(ctx, base, "events/legacy/50.samba.options",
+		   "T_OPT=samba-options");
+	write_conf(ctx, dir, "extra", "T_LAST=extra");
+
+	cfg = config_new(ctx);
+	assert_int_equal(config_load_standard(cfg, false, NULL), 0);
+	assert_string_equal(config_get(cfg, "T_SYS"), "default");
+	assert_string_equal(config_get(cfg, "T_SAMBA"), "base");
+	assert_string_equal(config_get(cfg, "T_OPT"), "samba-options");
+	assert_null(config_get(cfg, "T_LAST"));
+
+	/* managed: no sysconfig files; the extra file is read last */
+	cfg = config_new(ctx);
+	assert_int_equal(config_load_standard(cfg, true, talloc_asprintf(
+		ctx, "%s/extra", dir)), 0);
+	assert_null(config_get(cfg, "T_SYS"));
+	assert_null(config_get(cfg, "T_SAMBA"));
+	assert_string_equal(config_get(cfg, "T_OPT"), "samba-options");
+	assert_string_equal(config_get(cfg, "T_LAST"), "extra");
+
+	unsetenv("CTDB_BASE");
+	unsetenv("CTDB_ETCDIR");
+	assert_int_equal(nftw(dir, remove_one, 16, FTW_DEPTH | FTW_PHYS), 0);
+	talloc_free(ctx);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -565,6 +827,10 @@ int main(void)
 		cmocka_unit_test(test_precedence),
 		cmocka_unit_test(test_get_uint),
 		cmocka_unit_test(test_is_yes_has_word),
+		cmocka_unit_test(test_values_defaults),
+		cmocka_unit_test(test_values_invalid),
+		cmocka_unit_test(test_debug_level),
+		cmocka_unit_test(test_load_standard),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -1,0 +1,515 @@
+/*
+ * Unit tests for checks/monitor.c: one test per verdict of spec
+ * section 3.  The port checker is a fake whose answer each test sets;
+ * testparm is the scenario suite's stub (tests/scenarios/stubs), which
+ * prints the fixture's smb.conf; share directories are real; winbindd
+ * is absent (_NO_WINBINDD makes libwbclient fail at once).
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <ftw.h>
+#include <limits.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+#include <talloc.h>
+
+#include "checks/monitor.h"
+
+static struct {
+	char dir[64];		/* the sandbox */
+	char *state;		/* --state-dir */
+	char *smbconf;		/* what the testparm stub prints */
+	char *shares;		/* share directories live here */
+	char *stdout_extra;	/* FAKE_TESTPARM_STDOUT_FILE */
+	char *started;		/* the started file (--managed) */
+	TALLOC_CTX *ctx;
+	struct monitor_opts opts;
+	/* the fake checker's answer */
+	enum check_status status;
+	uint16_t port;
+	unsigned calls;
+} fx;
+
+static int fake_check(TALLOC_CTX *mem_ctx, const struct checker_env *env,
+		      const uint16_t *ports, size_t nports,
+		      struct check_result *res)
+{
+	fx.calls++;
+	res->status = fx.status;
+	res->port = fx.status == CHECK_FAIL ? fx.port : 0;
+	res->evidence = talloc_strdup(mem_ctx, "fake evidence");
+	return 0;
+}
+
+static const struct port_checker checker_fake = {
+	.name = "fake",
+	.check = fake_check,
+};
+
+static const struct port_checker *const table[] = { &checker_fake, NULL };
+
+static void write_file(const char *path, const char *text)
+{
+	FILE *f = fopen(path, "w");
+
+	assert_non_null(f);
+	fputs(text, f);
+	assert_int_equal(fclose(f), 0);
+}
+
+static void set_smbconf(const char *text)
+{
+	struct timespec ts[2];
+
+	write_file(fx.smbconf, text);
+	/* older than the cache's racy window, as far as mtime goes */
+	assert_int_equal(clock_gettime(CLOCK_REALTIME, &ts[0]), 0);
+	ts[0].tv_sec -= 2;
+	ts[1] = ts[0];
+	assert_int_equal(utimensat(AT_FDCWD, fx.smbconf, ts, 0), 0);
+}
+
+static int remove_one(const char *path, const struct stat *sb, int flag,
+		      struct FTW *ftw)
+{
+	return remove(path);
+}
+
+static int setup(void **state)
+{
+	char stubs[PATH_MAX];
+	char *path = NULL;
+
+	snprintf(fx.dir, sizeof(fx.dir), "/tmp/test_monitor.XXXXXX");
+	if (mkdtemp(fx.dir) == NULL ||
+	    realpath("tests/scenarios/stubs", stubs) == NULL) {
+		return -1;
+	}
+	fx.ctx = talloc_new(NULL);
+	fx.state = talloc_asprintf(fx.ctx, "%s/state", fx.dir);
+	fx.smbconf = talloc_asprintf(fx.ctx, "%s/smb.conf", fx.dir);
+	fx.shares = talloc_asprintf(fx.ctx, "%s/shares", fx.dir);
+	fx.stdout_extra = talloc_asprintf(fx.ctx, "%s/stdout", fx.dir);
+	fx.started = talloc_asprintf(fx.ctx, "%s/started", fx.state);
+	path = talloc_asprintf(fx.ctx, "%s:%s", stubs, getenv("PATH"));
+	if (mkdir(fx.shares, 0755) != 0 ||
+	    mkdir(talloc_asprintf(fx.ctx, "%s/one", fx.shares), 0755) != 0) {
+		return -1;
+	}
+	setenv("PATH", path, 1);
+	setenv("FAKE_DIR", fx.dir, 1);
+	setenv("FAKE_SMBCONF", fx.smbconf, 1);
+	setenv("CTDB_BASE", talloc_asprintf(fx.ctx, "%s/etc-ctdb", fx.dir), 1);
+	setenv("CTDB_ETCDIR", talloc_asprintf(fx.ctx, "%s/etc", fx.dir), 1);
+	setenv("CTDB_VARDIR", talloc_asprintf(fx.ctx, "%s/var", fx.dir), 1);
+	setenv("_NO_WINBINDD", "1", 1);
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	talloc_free(fx.ctx);
+	return nftw(fx.dir, remove_one, 16, FTW_DEPTH | FTW_PHYS);
+}
+
+/* Before each test: managed, one good share, a fake checker saying OK */
+static int reset(void **state)
+{
+	static const char *const vars[] = {
+		"CTDB_MANAGED_SERVICES", "CTDB_MANAGES_SAMBA",
+		"CTDB_MANAGES_WINBIND", "CTDB_SAMBA_SKIP_SHARE_CHECK",
+		"CTDB_SAMBA_CHECK_PORTS", "CTDB_TCP_PORT_CHECKERS",
+		"SAMBA_CLEANUP_PERIOD", "CTDB_SAMBA_CHECK_TIMEOUT",
+		"CTDB_SAMBA_CONFIG_CHECK", "CTDB_CURRENT_DEBUGLEVEL",
+		"CTDB_DEBUGLEVEL", "CTDB_SAMBA_CACHE_MAX_AGE",
+		"CTDB_SAMBA_STARTUP_GRACE", "FAKE_TESTPARM_FAIL",
+		"FAKE_TESTPARM_HANG", "FAKE_TESTPARM_STDOUT_FILE",
+		"FAKE_SERVER_ROLE",
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(vars) / sizeof(vars[0]); i++) {
+		unsetenv(vars[i]);
+	}
+	nftw(fx.state, remove_one, 16, FTW_DEPTH | FTW_PHYS);
+	set_smbconf(talloc_asprintf(fx.ctx, "[global]\n\tsmb ports = 4445\n"
+				    "\n[one]\n\tpath = %s/one\n", fx.shares));
+	fx.opts = (struct monitor_opts) {
+		.managed = true,
+		.state_dir = fx.state,
+		.checkers = "fake",
+		.log_name = "test",
+		.deadline_ms = 2000,
+	};
+	fx.status = CHECK_OK;
+	fx.port = 0;
+	fx.calls = 0;
+	return 0;
+}
+
+static struct monitor_result *run(void)
+{
+	struct monitor_result *res = NULL;
+
+	assert_int_equal(monitor_run(fx.ctx, &fx.opts, table, &res), 0);
+	assert_non_null(res);
+	assert_non_null(res->log);
+	return res;
+}
+
+static const struct monitor_step *find_step(const struct monitor_result *res,
+					    const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < res->nsteps; i++) {
+		if (strcmp(res->steps[i].name, name) == 0) {
+			return &res->steps[i];
+		}
+	}
+	return NULL;
+}
+
+static void assert_step(const struct monitor_result *res, const char *name,
+			enum monitor_step_status status, const char *detail)
+{
+	const struct monitor_step *s = find_step(res, name);
+
+	assert_non_null(s);
+	assert_int_equal(s->status, status);
+	if (detail != NULL) {
+		assert_non_null(s->detail);
+		assert_string_equal(s->detail, detail);
+	}
+}
+
+static void assert_unhealthy(const struct monitor_result *res,
+			     enum monitor_failure why)
+{
+	assert_int_equal(res->verdict, MONITOR_UNHEALTHY);
+	assert_int_equal(res->failure, why);
+	/* the failing step is the last one */
+	assert_true(res->nsteps > 0);
+	assert_int_equal(res->steps[res->nsteps - 1].status,
+			 MONITOR_STEP_FAIL);
+}
+
+static void test_not_managed(void **state)
+{
+	struct monitor_result *res = NULL;
+	struct stat st;
+
+	fx.opts.managed = false;	/* legacy mode, nothing managed */
+	res = run();
+	assert_int_equal(res->verdict, MONITOR_NOT_MANAGED);
+	assert_int_equal(res->failure, MONITOR_FAIL_NONE);
+	assert_int_equal(fx.calls, 0);
+	/* nothing written */
+	assert_int_equal(stat(fx.state, &st), -1);
+}
+
+static void test_healthy(void **state)
+{
+	struct timespec racy = { .tv_nsec = 150 * 1000 * 1000 };
+	struct monitor_result *res = NULL;
+	size_t i;
+
+	/* the cache trusts a file only once its ctime is 100 ms old */
+	nanosleep(&racy, NULL);
+	res = run();
+	assert_int_equal(res->verdict, MONITOR_HEALTHY);
+	assert_int_equal(res->failure, MONITOR_FAIL_NONE);
+	assert_int_equal(res->ndetails, 0);
+	assert_int_equal(fx.calls, 1);
+	assert_step(res, "configuration", MONITOR_STEP_OK, "read");
+	assert_step(res, "periodic cleanup", MONITOR_STEP_SKIP, NULL);
+	assert_step(res, "smb.conf cache", MONITOR_STEP_OK,
+		    "refreshed by testparm");
+	assert_step(res, "clean check", MONITOR_STEP_OK, "clean");
+	assert_step(res, "share check", MONITOR_STEP_OK, "1 directories");
+	assert_step(res, "port check", MONITOR_STEP_OK, "listening (fake)");
+	assert_step(res, "winbind", MONITOR_STEP_SKIP, NULL);
+	for (i = 0; i < res->nsteps; i++) {
+		assert_true(res->steps[i].ms >= 0);
+		assert_true(res->steps[i].ms <= res->ms);
+	}
+	/* not verbose: no DEBUG lines */
+	assert_string_equal(res->log, "");
+
+	/* the second cycle uses the cache; verbose shows the steps */
+	fx.opts.verbose = true;
+	res = run();
+	assert_int_equal(res->verdict, MONITOR_HEALTHY);
+	assert_step(res, "smb.conf cache", MONITOR_STEP_OK, "fresh");
+	assert_non_null(strstr(res->log, "test: smb.conf cache: fresh ("));
+	assert_non_null(strstr(res->log, "test: healthy ("));
+}
+
+static void test_invalid_value(void **state)
+{
+	struct monitor_result *res = NULL;
+
+	setenv("CTDB_SAMBA_STARTUP_GRACE", "abc", 1);
+	res = run();
+	assert_unhealthy(res, MONITOR_FAIL_INVALID_VALUE);
+	assert_string_equal(res->name, "CTDB_SAMBA_STARTUP_GRACE");
+	assert_string_equal(res->value, "abc");
+	assert_int_equal(fx.calls, 0);
+
+	/* an option wins over the environment, and is checked too */
+	unsetenv("CTDB_SAMBA_STARTUP_GRACE");
+	setenv("CTDB_SAMBA_CHECK_TIMEOUT", "5", 1);
+	fx.opts.timeout = "0";
+	res = run();
+	assert_unhealthy(res, MONITOR_FAIL_INVALID_VALUE);
+	assert_string_equal(res->name, "CTDB_SAMBA_CHECK_TIMEOUT");
+	assert_string_equal(res->value, "0");
+}
+
+static void test_cache_testparm_fails(void **state)
+{
+	struct monitor_result *res = NULL;
+
+	setenv("FAKE_TESTPARM_FAIL", "yes", 1);
+	res = run();
+	assert_unhealthy(res, MONITOR_FAIL_CACHE_TESTPARM);
+	assert_int_equal(res->ndetails, 1);
+	assert_non_null(strstr(res->details[0], "Error loading services."));
+	assert_int_equal(fx.calls, 0);
+}
+
+static void test_cache_testparm_hangs(void **state)
+{
+	struct monitor_result *res = NULL;
+
+	setenv("FAKE_TESTPARM_HANG", "yes", 1);
+	fx.opts.deadline_ms = 200;
+	res = run();
+	assert_unhealthy(res, MONITOR_FAIL_CACHE_TIMEOUT);
+	/* testparm gets the deadline less a quarter; the cycle ends soon
+	 * after the deadline */
+	assert_true(res->ms < 200 + 500);
+}
+
+static void test_old_cache(void **state)
+{
+	struct monitor_result *res = NULL;
+
+	res = run();
+	assert_int_equal(res->verdict, MONITOR_HEALTHY);
+	/* smb.conf changes, and the refresh fails: the old cache serves */
+	set_smbconf(talloc_asprintf(fx.ctx, "[global]\n\tsmb ports = 4445\n"
+				    "\n[one]\n\tpath = %s/one\n\n[two]\n"
+				    "\tpath = %s/one\n", fx.shares,
+				    fx.shares));
+	setenv("FAKE_TESTPARM_FAIL", "yes", 1);
+	res = run();
+	assert_int_equal(res->verdict, MONITOR_HEALTHY);
+	assert_step(res, "smb.conf cache", MONITOR_STEP_WARNING,
+		    "refresh failed, old cache");
+	assert_non_null(strstr(res->log, "WARNING: smb.conf cache update "
+			       "failed - using old cache file"));
+	/* at most once every 10 minutes */
+	res = run();
+	assert_int_equal(res->verdict, MONITOR_HEALTHY);
+	assert_null(strstr(res->log, "WARNING"));
+}
+
+static void test_not_clean(void **state)
+{
+	struct monitor_result *res = NULL;
+
+	write_file(fx.stdout_extra, "WARNING: you lose\n");
+	setenv("FAKE_TESTPARM_STDOUT_FILE", fx.stdout_extra, 1);
+	res = run();
+	assert_unhealthy(res, MONITOR_FAIL_NOT_CLEAN);
+	assert_int_equal(res->ndetails, 1);
+	assert_string_equal(res->details[0], "WARNING: you lose");
+
+	/* CTDB_SAMBA_CONFIG_CHECK=off: no clean check */
+	setenv("CTDB_SAMBA_CONFIG_CHECK", "off", 1);
+	res = run();
+	assert_int_equal(res->verdict, MONITOR_HEALTHY);
+	assert_step(res, "clean check", MONITOR_STEP_SKIP, NULL);
+}
+
+static void test_share_missing(void **state)
+{
+	struct monitor_result *res = NULL;
+	char *missing = talloc_asprintf(fx.ctx, "%s/nonesuch", fx.shares);
+
+	set_smbconf(talloc_asprintf(fx.ctx, "[global]\n\tsmb ports = 4445\n"
+				    "\n[one]\n\tpath = %s/one\n\n[gone]\n"
+				    "\tpath = %s\n", fx.shares, missing));
+	res = run();
+	assert_unhealthy(res, MONITOR_FAIL_SHARE);
+	assert_string_equal(res->path, missing);
+	assert_false(res->hung);
+	assert_int_equal(res->seconds, 2);
+	assert_string_equal(res->steps[res->nsteps - 1].subject, missing);
+
+	/* skipped by configuration: healthy */
+	fx.opts.skip_share_check = true;
+	res = run();
+	assert_int_equal(res->verdict, MONITOR_HEALTHY);
+	assert_step(res, "share check", MONITOR_STEP_SKIP, NULL);
+}
+
+static void test_bad_smb_ports(void **state)
+{
+	struct monitor_result *res = NULL;
+
+	set_smbconf("[global]\n\tsmb ports = abc\n");
+	res = run();
+	assert_unhealthy(res, MONITOR_FAIL_SMB_PORTS);
+	assert_string_equal(res->value, "abc");
+	assert_int_equal(fx.calls, 0);
+}
+
+static void test_no_ports(void **state)
+{
+	struct monitor_result *res = NULL;
+
+	setenv("CTDB_SAMBA_CHECK_PORTS", ",", 1);
+	res = run();
+	assert_unhealthy(res, MONITOR_FAIL_NO_PORTS);
+	assert_int_equal(fx.calls, 0);
+}
+
+static void test_port_not_listening(void **state)
+{
+	struct monitor_result *res = NULL;
+	struct stat st;
+
+	fx.status = CHECK_FAIL;
+	fx.port = 4445;
+	fx.opts.verbose = true;
+	res = run();
+	assert_unhealthy(res, MONITOR_FAIL_PORT);
+	assert_int_equal(res->port, 4445);
+	assert_false(res->startup_grace);
+	assert_string_equal(res->steps[res->nsteps - 1].subject, "4445");
+	assert_non_null(strstr(res->log, "fake evidence"));
+
+	/* just started: INFO, and the started file stays */
+	assert_int_equal(close(open(fx.started, O_WRONLY | O_CREAT, 0644)), 0);
+	res = run();
+	assert_unhealthy(res, MONITOR_FAIL_PORT);
+	assert_true(res->startup_grace);
+	setenv("CTDB_SAMBA_STARTUP_GRACE", "0", 1);
+	res = run();
+	assert_false(res->startup_grace);
+	assert_int_equal(stat(fx.started, &st), 0);
+
+	/* listening again: the started file goes */
+	fx.status = CHECK_OK;
+	res = run();
+	assert_int_equal(res->verdict, MONITOR_HEALTHY);
+	assert_int_equal(stat(fx.started, &st), -1);
+}
+
+static void test_no_checkers(void **state)
+{
+	struct monitor_result *res = NULL;
+
+	fx.status = CHECK_CANNOT_RUN;
+	fx.opts.checkers = "fake,nonesuch";
+	res = run();
+	assert_unhealthy(res, MONITOR_FAIL_NO_CHECKERS);
+	assert_string_equal(res->value, "fake,nonesuch");
+}
+
+static void test_winbind(void **state)
+{
+	struct monitor_result *res = NULL;
+
+	setenv("CTDB_MANAGES_WINBIND", "yes", 1);
+	res = run();
+	assert_unhealthy(res, MONITOR_FAIL_WINBIND);
+	assert_int_equal(fx.calls, 1);	/* samba was checked first */
+}
+
+static void test_winbind_automatic(void **state)
+{
+	struct monitor_result *res = NULL;
+
+	/* legacy mode: a domain member's winbind is checked unasked */
+	fx.opts.managed = false;
+	setenv("CTDB_MANAGES_SAMBA", "yes", 1);
+	setenv("SAMBA_CLEANUP_PERIOD", "0", 1);
+	res = run();
+	assert_int_equal(res->verdict, MONITOR_HEALTHY);
+	assert_step(res, "winbind", MONITOR_STEP_SKIP, NULL);
+
+	setenv("FAKE_SERVER_ROLE", "ROLE_DOMAIN_MEMBER", 1);
+	set_smbconf("[global]\n\tsmb ports = 4445\n\tsecurity = ADS\n");
+	res = run();
+	assert_unhealthy(res, MONITOR_FAIL_WINBIND);
+
+	/* CTDB_MANAGES_WINBIND set to anything but yes: not checked */
+	setenv("CTDB_MANAGES_WINBIND", "no", 1);
+	res = run();
+	assert_int_equal(res->verdict, MONITOR_HEALTHY);
+}
+
+static void test_legacy_cleanup_stamp(void **state)
+{
+	struct monitor_result *res = NULL;
+	char *stamp = talloc_asprintf(fx.ctx, "%s/periodic_cleanup", fx.state);
+	struct stat st;
+
+	fx.opts.managed = false;
+	setenv("CTDB_MANAGED_SERVICES", "samba", 1);
+	res = run();
+	assert_int_equal(res->verdict, MONITOR_HEALTHY);
+	/* the first cycle starts the clock: no smbstatus yet */
+	assert_step(res, "periodic cleanup", MONITOR_STEP_OK, "not due");
+	assert_int_equal(stat(stamp, &st), 0);
+}
+
+static void test_state_dir_unusable(void **state)
+{
+	struct monitor_result *res = NULL;
+
+	/* a file where the state directory should be: still checked */
+	write_file(talloc_asprintf(fx.ctx, "%s/file", fx.dir), "");
+	fx.opts.state_dir = talloc_asprintf(fx.ctx, "%s/file/state", fx.dir);
+	res = run();
+	assert_int_equal(res->verdict, MONITOR_HEALTHY);
+	assert_non_null(strstr(res->log, "WARNING: state directory"));
+	assert_non_null(strstr(res->log, "running without cache"));
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup(test_not_managed, reset),
+		cmocka_unit_test_setup(test_healthy, reset),
+		cmocka_unit_test_setup(test_invalid_value, reset),
+		cmocka_unit_test_setup(test_cache_testparm_fails, reset),
+		cmocka_unit_test_setup(test_cache_testparm_hangs, reset),
+		cmocka_unit_test_setup(test_old_cache, reset),
+		cmocka_unit_test_setup(test_not_clean, reset),
+		cmocka_unit_test_setup(test_share_missing, reset),
+		cmocka_unit_test_setup(test_bad_smb_ports, reset),
+		cmocka_unit_test_setup(test_no_ports, reset),
+		cmocka_unit_test_setup(test_port_not_listening, reset),
+		cmocka_unit_test_setup(test_no_checkers, reset),
+		cmocka_unit_test_setup(test_winbind, reset),
+		cmocka_unit_test_setup(test_winbind_automatic, reset),
+		cmocka_unit_test_setup(test_legacy_cleanup_stamp, reset),
+		cmocka_unit_test_setup(test_state_dir_unusable, reset),
+	};
+
+	return cmocka_run_group_tests(tests, setup, teardown);
+}
