@@ -16,19 +16,33 @@
 #include "checks/log.h"
 #include "checks/util.h"
 
-/* A configuration file bigger than this is not a configuration file */
-#define CONFIG_MAX_FILE_SIZE (16 * 1024 * 1024)
+/*
+ * A configuration file bigger than this is not a configuration file
+ * (CTDB's are a few KiB); reading one this big takes about 0.15 s.
+ */
 
 struct config_var {
-	char *name;
-	char *value;
+	const char *name;
+	const char *value;	/* NULL: unset ("unset NAME") */
+};
+
+/*
+ * Variables by name: an array in first-set order and an open-addressing
+ * hash index into it, so that a file of many thousand assignments costs
+ * linear time.  Names and values belong to the config (file buffers and
+ * option copies are talloc children of it).
+ */
+struct config_table {
+	struct config_var *vars;
+	size_t n;
+	size_t alloc;
+	size_t *slots;		/* index + 1 into vars; 0: empty */
+	size_t nslots;		/* a power of two, at least 2 * n */
 };
 
 struct config {
-	struct config_var *file;	/* from configuration files */
-	size_t nfile;
-	struct config_var *opts;	/* from the command line */
-	size_t nopts;
+	struct config_table file;	/* from configuration files */
+	struct config_table opts;	/* from the command line */
 };
 
 static const char why_nomem[] = "out of memory";
@@ -137,6 +151,68 @@ static const char *config_parse_value(const char **pp, char *out)
 	return NULL;
 }
 
+/*
+ * "unset [-v] NAME...": the names, separated by single spaces, in
+ * *names.  Functions ("-f") and anything that is not a plain name are
+ * a skip.
+ */
+static enum config_line_kind config_parse_unset(TALLOC_CTX *mem_ctx,
+						const char *p, char **names,
+						const char **why)
+{
+	char *list = talloc_strdup(mem_ctx, "");
+	bool first = true;
+
+	if (list == NULL) {
+		*why = why_nomem;
+		return CONFIG_LINE_SKIP;
+	}
+	for (;;) {
+		const char *start = NULL;
+
+		while (config_is_blank(*p)) {
+			p++;
+		}
+		if (*p == '\0' || *p == '#') {
+			break;
+		}
+		if (first && p[0] == '-' && p[1] == 'v' &&
+		    (config_is_blank(p[2]) || p[2] == '\0')) {
+			p += 2;
+			first = false;
+			continue;
+		}
+		first = false;
+		start = p;
+		if (!config_name_start(*p)) {
+			*why = "unset of something other than a variable";
+			talloc_free(list);
+			return CONFIG_LINE_SKIP;
+		}
+		while (config_name_char(*p)) {
+			p++;
+		}
+		if (*p != '\0' && !config_is_blank(*p)) {
+			*why = "unset of something other than a variable";
+			talloc_free(list);
+			return CONFIG_LINE_SKIP;
+		}
+		list = talloc_asprintf_append_buffer(list, "%s%.*s",
+						     list[0] != '\0' ? " " : "",
+						     (int)(p - start), start);
+		if (list == NULL) {
+			*why = why_nomem;
+			return CONFIG_LINE_SKIP;
+		}
+	}
+	if (list[0] == '\0') {
+		talloc_free(list);
+		return CONFIG_LINE_EMPTY;
+	}
+	*names = list;
+	return CONFIG_LINE_UNSET;
+}
+
 enum config_line_kind config_parse_line(TALLOC_CTX *mem_ctx, const char *line,
 					char **name, char **value,
 					const char **why)
@@ -179,11 +255,18 @@ enum config_line_kind config_parse_line(TALLOC_CTX *mem_ctx, const char *line,
 		goto done;
 	}
 
+	if (strncmp(p, "unset", 5) == 0 && config_is_blank(p[5])) {
+		kind = config_parse_unset(mem_ctx, p + 5, name, why);
+		goto done;
+	}
+	/* "readonly" assigns as "export" does (the attribute is moot) */
 	if (strncmp(p, "export", 6) == 0 && config_is_blank(p[6])) {
 		p += 6;
-		while (config_is_blank(*p)) {
-			p++;
-		}
+	} else if (strncmp(p, "readonly", 8) == 0 && config_is_blank(p[8])) {
+		p += 8;
+	}
+	while (config_is_blank(*p)) {
+		p++;
 	}
 
 	name_start = p;
@@ -239,62 +322,364 @@ struct config *config_new(TALLOC_CTX *mem_ctx)
 	return talloc_zero(mem_ctx, struct config);
 }
 
-/* Set @p name in the list (replacing an earlier value) */
-static int config_list_set(struct config *cfg, struct config_var **list,
-			   size_t *n, const char *name, const char *value)
+/* FNV-1a */
+static size_t config_hash(const char *name)
 {
-	struct config_var *grown = NULL;
-	char *v = NULL;
+	uint32_t h = 2166136261u;
+
+	for (; *name != '\0'; name++) {
+		h = (h ^ (unsigned char)*name) * 16777619u;
+	}
+	return h;
+}
+
+/* The slot of @p name, or of the empty slot where it would go */
+static size_t config_slot(const struct config_table *t, const char *name)
+{
+	size_t mask = t->nslots - 1;
+	size_t i = config_hash(name) & mask;
+
+	while (t->slots[i] != 0 &&
+	       strcmp(t->vars[t->slots[i] - 1].name, name) != 0) {
+		i = (i + 1) & mask;
+	}
+	return i;
+}
+
+static struct config_var *config_table_find(const struct config_table *t,
+					    const char *name)
+{
 	size_t i;
 
-	for (i = 0; i < *n; i++) {
-		if (strcmp((*list)[i].name, name) == 0) {
-			v = talloc_strdup(*list, value);
-			if (v == NULL) {
-				return ENOMEM;
-			}
-			talloc_free((*list)[i].value);
-			(*list)[i].value = v;
-			return 0;
+	if (t->n == 0) {
+		return NULL;
+	}
+	i = config_slot(t, name);
+	return t->slots[i] != 0 ? &t->vars[t->slots[i] - 1] : NULL;
+}
+
+/* Room for one more variable: the array, and the index at most half full */
+static int config_table_grow(TALLOC_CTX *mem_ctx, struct config_table *t)
+{
+	size_t i;
+
+	if (t->n == t->alloc) {
+		size_t alloc = t->alloc == 0 ? 16 : t->alloc * 2;
+		struct config_var *vars = talloc_realloc(mem_ctx, t->vars,
+							 struct config_var,
+							 alloc);
+
+		if (vars == NULL) {
+			return ENOMEM;
+		}
+		t->vars = vars;
+		t->alloc = alloc;
+	}
+	if (2 * (t->n + 1) > t->nslots) {
+		size_t nslots = t->nslots == 0 ? 32 : t->nslots * 2;
+		size_t *slots = talloc_zero_array(mem_ctx, size_t, nslots);
+
+		if (slots == NULL) {
+			return ENOMEM;
+		}
+		talloc_free(t->slots);
+		t->slots = slots;
+		t->nslots = nslots;
+		for (i = 0; i < t->n; i++) {
+			t->slots[config_slot(t, t->vars[i].name)] = i + 1;
 		}
 	}
-
-	grown = talloc_realloc(cfg, *list, struct config_var, *n + 1);
-	if (grown == NULL) {
-		return ENOMEM;
-	}
-	*list = grown;
-	grown[*n].name = talloc_strdup(grown, name);
-	grown[*n].value = talloc_strdup(grown, value);
-	if (grown[*n].name == NULL || grown[*n].value == NULL) {
-		TALLOC_FREE(grown[*n].name);
-		TALLOC_FREE(grown[*n].value);
-		return ENOMEM;
-	}
-	*n += 1;
 	return 0;
 }
 
-static const char *config_list_get(const struct config_var *list, size_t n,
-				   const char *name)
+/* Set (or, with @p value NULL, unset) @p name; both must outlive @p t */
+static int config_table_set(TALLOC_CTX *mem_ctx, struct config_table *t,
+			    const char *name, const char *value)
+{
+	struct config_var *v = config_table_find(t, name);
+	int ret;
+
+	if (v != NULL) {
+		v->value = value;
+		return 0;
+	}
+	ret = config_table_grow(mem_ctx, t);
+	if (ret != 0) {
+		return ret;
+	}
+	t->vars[t->n] = (struct config_var) { .name = name, .value = value };
+	t->slots[config_slot(t, name)] = ++t->n;
+	return 0;
+}
+
+static const char *config_table_get(const struct config_table *t,
+				    const char *name)
+{
+	const struct config_var *v = config_table_find(t, name);
+
+	return v != NULL ? v->value : NULL;
+}
+
+static bool config_word_is(const char *w, size_t len, const char *const *list)
 {
 	size_t i;
 
-	for (i = 0; i < n; i++) {
-		if (strcmp(list[i].name, name) == 0) {
-			return list[i].value;
+	for (i = 0; list[i] != NULL; i++) {
+		if (strlen(list[i]) == len && strncmp(w, list[i], len) == 0) {
+			return true;
+		}
+	}
+	return false;
+}
+
+/* Characters that end an unquoted word */
+static bool config_word_end(char c)
+{
+	return c == '\0' || config_is_blank(c) || c == '\r' ||
+	       strchr(";&|()<>'\"", c) != NULL;
+}
+
+/* "<<DELIM", "<<-DELIM", "<< 'DELIM'": remember DELIM; @p p is past "<<" */
+static const char *config_scan_heredoc(struct config_scan *s, const char *p)
+{
+	size_t n = 0;
+	char q = 0;
+
+	s->heredoc_tabs = (*p == '-');
+	if (s->heredoc_tabs) {
+		p++;
+	}
+	while (config_is_blank(*p)) {
+		p++;
+	}
+	for (; *p != '\0'; p++) {
+		if (q != 0 && *p == q) {
+			q = 0;
+			continue;
+		}
+		if (q == 0 && (*p == '\'' || *p == '"')) {
+			q = *p;
+			continue;
+		}
+		if (q == 0 && *p == '\\' && p[1] != '\0') {
+			p++;
+		} else if (q == 0 && config_word_end(*p)) {
+			break;
+		}
+		if (n + 1 < sizeof(s->delim)) {
+			s->delim[n] = *p;
+		}
+		n++;
+	}
+	/* a delimiter too long to keep never matches: the rest is skipped */
+	s->delim[n + 1 < sizeof(s->delim) ? n : 0] = '\0';
+	s->heredoc = (n > 0);
+	return p;
+}
+
+/* The end of a quote opened earlier, or NULL when it goes on */
+static const char *config_scan_quote(struct config_scan *s, const char *p)
+{
+	for (; *p != '\0'; p++) {
+		if (*p == s->quote) {
+			s->quote = 0;
+			return p + 1;
+		}
+		if (s->quote == '"' && *p == '\\' && p[1] != '\0') {
+			p++;
 		}
 	}
 	return NULL;
 }
 
+const char *config_scan_line(struct config_scan *s, const char *line)
+{
+	static const char *const openers[] = {
+		"if", "case", "for", "while", "until", "select", "{", NULL,
+	};
+	static const char *const closers[] = {
+		"fi", "esac", "done", "}", NULL,
+	};
+	/* after these another command may start */
+	static const char *const keep_cmd[] = {
+		"then", "do", "else", "elif", "if", "while", "until", "!",
+		"{", "}", "time", NULL,
+	};
+	const char *why = NULL;
+	const char *p = line;
+	bool cmd = true;		/* at a command position */
+	bool fn_name = false;		/* after "function" */
+
+	if (s->heredoc) {
+		const char *q = line;
+		size_t len;
+
+		while (s->heredoc_tabs && *q == '\t') {
+			q++;
+		}
+		len = strlen(q);
+		if (len > 0 && q[len - 1] == '\r') {
+			len--;
+		}
+		if (s->delim[0] != '\0' && len == strlen(s->delim) &&
+		    strncmp(q, s->delim, len) == 0) {
+			s->heredoc = false;
+		}
+		return "inside a here-document";
+	}
+	if (s->quote != 0) {
+		why = "inside a quoted value that spans lines";
+	} else if (s->continued) {
+		why = "continues the line before";
+		cmd = false;
+	} else if (s->depth > 0 || s->parens > 0) {
+		why = "inside a compound command";
+	}
+	s->continued = false;
+
+	while (p != NULL && *p != '\0') {
+		const char *w = NULL;
+
+		if (s->quote != 0) {
+			p = config_scan_quote(s, p);
+			cmd = false;
+			continue;
+		}
+		if (config_is_blank(*p) || *p == '\r') {
+			p++;
+			continue;
+		}
+		if (*p == '#') {
+			break;		/* a comment (at a word's start) */
+		}
+		if (*p == '\\') {
+			if (p[1] == '\0') {
+				s->continued = true;
+				break;
+			}
+			p += 2;
+			cmd = false;
+			continue;
+		}
+		if (*p == '\'' || *p == '"') {
+			s->quote = *p++;
+			continue;
+		}
+		if (*p == ';' || *p == '&' || *p == '|') {
+			p++;
+			cmd = true;
+			continue;
+		}
+		if (*p == '(' && p[1] == '(') {
+			/* arithmetic: (( ... )) */
+			const char *end = strstr(p + 2, "))");
+
+			p = end != NULL ? end + 2 : p + 2;
+			cmd = false;
+			continue;
+		}
+		if (*p == '(') {
+			if (cmd) {
+				s->parens++;
+			}
+			p++;
+			continue;
+		}
+		if (*p == ')') {
+			if (s->parens > 0) {
+				s->parens--;
+			}
+			/* a case pattern or "f()": a command may follow */
+			p++;
+			cmd = true;
+			continue;
+		}
+		if (*p == '<' && p[1] == '<' && p[2] != '<') {
+			p = config_scan_heredoc(s, p + 2);
+			cmd = false;
+			continue;
+		}
+		if (*p == '<' || *p == '>') {
+			p++;
+			cmd = false;
+			continue;
+		}
+		/* an unquoted word, or the unquoted start of one */
+		for (w = p; !config_word_end(*p); p++) {
+			if (*p == '\\' && p[1] != '\0') {
+				p++;
+			}
+		}
+		if (*p == '\'' || *p == '"') {
+			cmd = false;	/* a word with quotes is no keyword */
+			continue;
+		}
+		if (cmd && config_word_is(w, p - w, openers)) {
+			s->depth++;
+		} else if (cmd && config_word_is(w, p - w, closers) &&
+			   s->depth > 0) {
+			s->depth--;
+		}
+		if (fn_name) {
+			/* "function NAME": its body may open next */
+			fn_name = false;
+			cmd = true;
+		} else if (config_word_is(w, p - w,
+					  (const char *const[]){ "function",
+								 NULL })) {
+			fn_name = true;
+			cmd = false;
+		} else {
+			cmd = cmd && config_word_is(w, p - w, keep_cmd);
+		}
+	}
+	return why;
+}
+
+/*
+ * Keep an assignment in the file's own buffer, over the line it came
+ * from: "NAME\0VALUE\0" always fits there (a value is never longer than
+ * its source text).
+ */
+static void config_keep_in_line(char *line, const char *name,
+				const char *value, const char **kname,
+				const char **kvalue)
+{
+	size_t nl = strlen(name);
+
+	memmove(line, name, nl + 1);
+	memmove(line + nl + 1, value, strlen(value) + 1);
+	*kname = line;
+	*kvalue = line + nl + 1;
+}
+
+/* "unset A B": forget what files said of each name */
+static int config_unset(struct config *cfg, char *names)
+{
+	char *save = NULL;
+	char *n = NULL;
+	int ret = 0;
+
+	for (n = strtok_r(names, " ", &save); n != NULL && ret == 0;
+	     n = strtok_r(NULL, " ", &save)) {
+		struct config_var *v = config_table_find(&cfg->file, n);
+
+		if (v != NULL) {
+			v->value = NULL;
+		}
+	}
+	return ret;
+}
+
 int config_load_file(struct config *cfg, const char *path)
 {
 	TALLOC_CTX *tmp_ctx = NULL;
+	struct config_scan scan = { .depth = 0 };
 	char *buf = NULL;
 	size_t len = 0;
 	size_t pos = 0;
 	unsigned lineno = 0;
+	bool kept = false;
 	int ret = 0;
 
 	tmp_ctx = talloc_new(cfg);
@@ -306,7 +691,7 @@ int config_load_file(struct config *cfg, const char *path)
 	 * O_NONBLOCK: opening a FIFO must not wait for a writer.  Only
 	 * regular files are read, so it makes no difference after that.
 	 */
-	ret = util_read_file(tmp_ctx, path, O_NONBLOCK, CONFIG_MAX_FILE_SIZE,
+	ret = util_read_file(tmp_ctx, path, O_NONBLOCK, CONFIG_MAX_FILE,
 			     &buf, &len);
 	if (ret != 0) {
 		goto done;
@@ -320,6 +705,8 @@ int config_load_file(struct config *cfg, const char *path)
 		char *name = NULL;
 		char *value = NULL;
 		const char *why = NULL;
+		const char *kname = NULL;
+		const char *kvalue = NULL;
 
 		if (nl != NULL) {
 			line_len = (size_t)(nl - line);
@@ -333,27 +720,45 @@ int config_load_file(struct config *cfg, const char *path)
 			     "contains a NUL byte");
 			continue;
 		}
+		why = config_scan_line(&scan, line);
+		if (why != NULL) {
+			clog(CLOG_DEBUG, "%s:%u: skipped: %s", path, lineno,
+			     why);
+			continue;
+		}
 		kind = config_parse_line(tmp_ctx, line, &name, &value, &why);
 		if (kind == CONFIG_LINE_SKIP && why == why_nomem) {
 			ret = ENOMEM;
 			goto done;
 		}
-		if (kind == CONFIG_LINE_SKIP) {
+		switch (kind) {
+		case CONFIG_LINE_SKIP:
 			clog(CLOG_DEBUG, "%s:%u: skipped: %s", path, lineno,
 			     why);
-			continue;
+			break;
+		case CONFIG_LINE_UNSET:
+			ret = config_unset(cfg, name);
+			break;
+		case CONFIG_LINE_ASSIGN:
+			config_keep_in_line(line, name, value, &kname,
+					    &kvalue);
+			ret = config_table_set(cfg, &cfg->file, kname, kvalue);
+			kept = true;
+			break;
+		case CONFIG_LINE_EMPTY:
+			break;
 		}
-		if (kind == CONFIG_LINE_ASSIGN) {
-			ret = config_list_set(cfg, &cfg->file, &cfg->nfile,
-					      name, value);
-			if (ret != 0) {
-				goto done;
-			}
-			TALLOC_FREE(name);
-			TALLOC_FREE(value);
+		TALLOC_FREE(name);
+		TALLOC_FREE(value);
+		if (ret != 0) {
+			goto done;
 		}
 	}
 done:
+	if (kept) {
+		/* the names and values live in it */
+		talloc_steal(cfg, buf);
+	}
 	talloc_free(tmp_ctx);
 	return ret;
 }
@@ -361,14 +766,22 @@ done:
 int config_set_option(struct config *cfg, const char *name,
 		      const char *value)
 {
-	return config_list_set(cfg, &cfg->opts, &cfg->nopts, name, value);
+	char *n = talloc_strdup(cfg, name);
+	char *v = talloc_strdup(cfg, value);
+
+	if (n == NULL || v == NULL) {
+		talloc_free(n);
+		talloc_free(v);
+		return ENOMEM;
+	}
+	return config_table_set(cfg, &cfg->opts, n, v);
 }
 
 const char *config_get(const struct config *cfg, const char *name)
 {
 	const char *v = NULL;
 
-	v = config_list_get(cfg->opts, cfg->nopts, name);
+	v = config_table_get(&cfg->opts, name);
 	if (v != NULL && v[0] != '\0') {
 		return v;
 	}
@@ -376,7 +789,7 @@ const char *config_get(const struct config *cfg, const char *name)
 	if (v != NULL && v[0] != '\0') {
 		return v;
 	}
-	v = config_list_get(cfg->file, cfg->nfile, name);
+	v = config_table_get(&cfg->file, name);
 	if (v != NULL && v[0] != '\0') {
 		return v;
 	}

@@ -14,20 +14,27 @@
 
 struct config;
 
+/* The largest configuration file read (bigger: EFBIG) */
+#define CONFIG_MAX_FILE (1024 * 1024)
+
 enum config_line_kind {
 	CONFIG_LINE_EMPTY,	/* blank or comment */
 	CONFIG_LINE_ASSIGN,	/* NAME=VALUE understood */
 	CONFIG_LINE_SKIP,	/* anything else: *why says why */
+	CONFIG_LINE_UNSET,	/* "unset NAME...": *name lists the names,
+				 * separated by single spaces */
 };
 
 /**
  * @brief Parse one line (without its newline; a trailing '\r' is
- * ignored).  Understood: blank lines, '#' comments, and NAME=VALUE with
- * an optional leading "export", VALUE a bare word, 'single quoted' or
+ * ignored).  Understood: blank lines, '#' comments, "unset [-v] NAME...",
+ * and NAME=VALUE with an optional leading "export" or "readonly" (the
+ * same assignment), VALUE a bare word, 'single quoted' or
  * "double quoted" (escapes \" \\ \$ \`), optionally followed by
  * whitespace and a comment.  A value that would need the shell (an
  * unescaped $ or backquote outside single quotes) is a skip.
- * @param[out] name,value talloc children of @p mem_ctx (ASSIGN only)
+ * @param[out] name,value talloc children of @p mem_ctx (ASSIGN; UNSET
+ *                        sets only name)
  * @param[out] why        static text (SKIP only)
  * @return the kind of line (ENOMEM is reported as SKIP "out of memory")
  */
@@ -35,12 +42,39 @@ enum config_line_kind config_parse_line(TALLOC_CTX *mem_ctx, const char *line,
 					char **name, char **value,
 					const char **why);
 
+/*
+ * Where a line stands in the shell structure of a file.  A line inside
+ * a compound command (if, case, for, while, until, { }, ( ), a function
+ * body), a here-document, a quoted value that spans lines, or after a
+ * backslash continuation is not a plain assignment: the shell may never
+ * run it, or reads it as part of something else.
+ */
+struct config_scan {
+	unsigned depth;		/* compound commands open */
+	unsigned parens;	/* subshells open */
+	char quote;		/* quote left open by the last line, or 0 */
+	bool continued;		/* the last line ended in a backslash */
+	bool heredoc;		/* a here-document is open */
+	bool heredoc_tabs;	/* "<<-": its lines may start with tabs */
+	char delim[64];		/* its delimiter (a longer one never ends) */
+};
+
+/**
+ * @brief Move @p scan past one line (without its newline) and say
+ * whether the line stands on its own.  Start with a zeroed scan.
+ * @return NULL when the line is to be parsed (config_parse_line()),
+ *         else why it is skipped (static text)
+ */
+const char *config_scan_line(struct config_scan *scan, const char *line);
+
 /** @brief An empty configuration, talloc child of @p mem_ctx. */
 struct config *config_new(TALLOC_CTX *mem_ctx);
 
 /**
- * @brief Read one file into @p cfg (later assignments win).  Each
- * skipped line is a DEBUG clog() line "FILE:LINE: skipped: WHY".
+ * @brief Read one file into @p cfg (later assignments win; "unset NAME"
+ * forgets what files said of NAME).  Each skipped line, including every
+ * line that config_scan_line() puts inside a shell structure, is a DEBUG
+ * clog() line "FILE:LINE: skipped: WHY".
  * @return 0, ENOENT when the file does not exist, another errno when
  *         it exists but cannot be read (the caller warns)
  */

@@ -189,7 +189,9 @@ static int monitor_values(struct monitor *m, TALLOC_CTX *mem_ctx)
 	if (m->opts->deadline_ms > 0) {
 		deadline_init_ms(&m->dl, m->opts->deadline_ms);
 	} else {
-		deadline_init(&m->dl, (unsigned)m->v->timeout);
+		/* reading the configuration counts too */
+		deadline_init_from(&m->dl, m->start_ms,
+				   (unsigned)m->v->timeout);
 	}
 	return 0;
 }

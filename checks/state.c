@@ -41,13 +41,27 @@ int state_file_is_old(const char *path, uint64_t seconds, bool *old)
 
 int state_touch(const char *path)
 {
+	const int flags = O_WRONLY | O_CREAT | O_CLOEXEC | O_NOCTTY |
+			  O_NOFOLLOW | O_NONBLOCK;
+	struct stat st;
 	int ret = 0;
 	int fd;
 
-	fd = open(path, O_WRONLY | O_CREAT | O_CLOEXEC | O_NOCTTY | O_NOFOLLOW,
-		  0644);
+	fd = open(path, flags, 0644);
+	if (fd == -1 && errno == ELOOP) {
+		/* a link where a stamp belongs: replace it, never follow */
+		if (unlink(path) != 0) {
+			return errno;
+		}
+		fd = open(path, flags | O_EXCL, 0644);
+	}
 	if (fd == -1) {
 		return errno;
+	}
+	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+		/* a FIFO or device put there: not ours to touch */
+		close(fd);
+		return EINVAL;
 	}
 	if (futimens(fd, NULL) != 0) {
 		ret = errno;
@@ -91,8 +105,15 @@ static int state_mkdir_p(const char *path)
 
 int state_dir_setup(const char *dir)
 {
+	struct stat st;
 	int ret = state_mkdir_p(dir);
 
+	if (ret == 0 && stat(dir, &st) != 0) {
+		ret = errno;
+	}
+	if (ret == 0 && !S_ISDIR(st.st_mode)) {
+		ret = ENOTDIR;	/* a file where the directory belongs */
+	}
 	if (ret == 0 && access(dir, W_OK | X_OK) != 0) {
 		ret = errno;
 	}

@@ -37,16 +37,19 @@ bool state_is_old(const struct timespec *mtime, uint64_t seconds);
 int state_file_is_old(const char *path, uint64_t seconds, bool *old);
 
 /**
- * @brief Create @p path (mode 0644, not following a symbolic link) or
- * set its mtime to now.
- * @return 0, or errno
+ * @brief Create @p path (mode 0644) or set its mtime to now.  A
+ * symbolic link at @p path is replaced by the stamp, never followed;
+ * anything but a regular file there (a FIFO, a device) is left alone.
+ * @return 0, or errno (EINVAL: not a regular file; ENXIO: a FIFO
+ *         nobody reads)
  */
 int state_touch(const char *path);
 
 /**
  * @brief Make @p dir (and its parents) and check that we may write
  * there.
- * @return 0, or the errno of the step that failed (EINVAL for "")
+ * @return 0, or the errno of the step that failed (EINVAL for "",
+ *         ENOTDIR when @p dir is not a directory)
  */
 int state_dir_setup(const char *dir);
 

@@ -329,6 +329,13 @@ void deadline_init_ms(struct deadline *dl, int64_t ms)
 	dl->end_ms = util_now_ms() + ms;
 }
 
+void deadline_init_from(struct deadline *dl, int64_t start_ms,
+			unsigned seconds)
+{
+	dl->seconds = seconds;
+	dl->end_ms = start_ms + (int64_t)seconds * 1000;
+}
+
 int64_t deadline_left_ms(const struct deadline *dl)
 {
 	int64_t left = dl->end_ms - util_now_ms();

@@ -109,6 +109,13 @@ void deadline_init(struct deadline *dl, unsigned seconds);
  */
 void deadline_init_ms(struct deadline *dl, int64_t ms);
 
+/**
+ * @brief A deadline @p seconds after @p start_ms (a util_now_ms()
+ * value): for a run whose length is known only once it has begun.
+ */
+void deadline_init_from(struct deadline *dl, int64_t start_ms,
+			unsigned seconds);
+
 /** @brief Milliseconds left, never negative. */
 int64_t deadline_left_ms(const struct deadline *dl);
 

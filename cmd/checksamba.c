@@ -40,6 +40,17 @@ struct checksamba_opts {
 	const char *config;
 };
 
+/* A value shown in a message: at most this many characters, then "..." */
+#define VALUE_SHOWN 64
+
+static const char *checksamba_cut(TALLOC_CTX *mem_ctx, const char *value)
+{
+	if (value == NULL || strlen(value) <= VALUE_SHOWN) {
+		return value;
+	}
+	return talloc_asprintf(mem_ctx, "%.*s...", VALUE_SHOWN, value);
+}
+
 /* The line that decides an unhealthy run (spec 3) */
 static char *checksamba_headline(TALLOC_CTX *mem_ctx,
 				 const struct monitor_result *res)
@@ -52,7 +63,9 @@ static char *checksamba_headline(TALLOC_CTX *mem_ctx,
 				       strerror(res->err));
 	case MONITOR_FAIL_INVALID_VALUE:
 		return talloc_asprintf(mem_ctx, "ERROR: invalid value \"%s\" "
-				       "for %s", res->value, res->name);
+				       "for %s", checksamba_cut(mem_ctx,
+								res->value),
+				       res->name);
 	case MONITOR_FAIL_CACHE_ERRNO:
 		return talloc_asprintf(mem_ctx, "ERROR: smb.conf cache: %s",
 				       strerror(res->err));
@@ -79,7 +92,8 @@ static char *checksamba_headline(TALLOC_CTX *mem_ctx,
 				       "not available", res->path);
 	case MONITOR_FAIL_SMB_PORTS:
 		return talloc_asprintf(mem_ctx, "ERROR: invalid value \"%s\" "
-				       "for smb ports", res->value);
+				       "for smb ports",
+				       checksamba_cut(mem_ctx, res->value));
 	case MONITOR_FAIL_NO_PORTS:
 		return talloc_strdup(mem_ctx, "INTERNAL ERROR: "
 				     "ctdb_check_tcp_ports - no ports "
@@ -174,7 +188,8 @@ static int checksamba_own(TALLOC_CTX *mem_ctx, const char **s)
 }
 
 /* Options that would make the run invalid are usage errors */
-static int checksamba_check_opts(const struct checksamba_opts *o)
+static int checksamba_check_opts(TALLOC_CTX *mem_ctx,
+				 const struct checksamba_opts *o)
 {
 	const struct {
 		const char *option;
@@ -192,21 +207,28 @@ static int checksamba_check_opts(const struct checksamba_opts *o)
 		if (values[i].value != NULL &&
 		    config_check_value(values[i].name, values[i].value) != 0) {
 			fprintf(stderr, "checksamba: invalid value \"%s\" for "
-				"%s\n", values[i].value, values[i].option);
+				"%s\n", checksamba_cut(mem_ctx, values[i].value),
+				values[i].option);
 			return EINVAL;
 		}
 	}
 	if (o->config == NULL) {
 		return 0;
 	}
+	/* a regular file we may read, of a configuration file's size */
 	if (access(o->config, R_OK) != 0 || stat(o->config, &st) != 0) {
 		err = errno;
 	} else if (S_ISDIR(st.st_mode)) {
 		err = EISDIR;
+	} else if (!S_ISREG(st.st_mode)) {
+		err = EINVAL;
+	} else if (st.st_size > CONFIG_MAX_FILE) {
+		err = EFBIG;
 	}
 	if (err != 0) {
 		fprintf(stderr, "checksamba: cannot read --config \"%s\": %s\n",
-			o->config, strerror(err));
+			o->config, err == EINVAL ? "not a regular file" :
+			strerror(err));
 		return EINVAL;
 	}
 	return 0;
@@ -277,7 +299,7 @@ static int checksamba_run(TALLOC_CTX *mem_ctx,
 		ret = EINVAL;
 		goto done;
 	}
-	ret = checksamba_check_opts(&o);
+	ret = checksamba_check_opts(mem_ctx, &o);
 	if (ret != 0) {
 		goto done;
 	}

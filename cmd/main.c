@@ -190,18 +190,63 @@ static int run_ours(const struct ext_cmd *cmd, const struct cmd_globals *g,
 	return status;
 }
 
+/*
+ * How many hand-overs came before this one.  Only a plain number that
+ * we could have written counts; anything else (a sign, a huge number,
+ * text) is taken as the limit, so that a forged value can only stop
+ * the loop, never extend it.
+ */
+static int loop_depth(void)
+{
+	const char *mark = getenv(LOOP_MARK);
+	int n = 0;
+	const char *p = NULL;
+
+	if (mark == NULL) {
+		return 0;
+	}
+	if (mark[0] == '\0') {
+		return LOOP_MAX;
+	}
+	for (p = mark; *p != '\0'; p++) {
+		if (*p < '0' || *p > '9' || n >= LOOP_MAX) {
+			return LOOP_MAX;
+		}
+		n = n * 10 + (*p - '0');
+	}
+	return n < LOOP_MAX ? n : LOOP_MAX;
+}
+
+/*
+ * Make sure descriptors 0, 1 and 2 exist before anything else is
+ * opened.  Started with one of them closed, the next open() (a pipe to
+ * a probe, a cache file) would land there and be mistaken for standard
+ * input or output by us or by a child.
+ */
+static bool std_fds_open(void)
+{
+	int fd;
+
+	for (;;) {
+		fd = open("/dev/null", O_RDWR | O_NOCTTY);
+		if (fd < 0) {
+			return false;
+		}
+		if (fd > 2) {
+			close(fd);
+			return true;
+		}
+	}
+}
+
 static int exec_stock(char **argv)
 {
 	const char *tool = stock_tool();
-	const char *mark = getenv(LOOP_MARK);
 	struct stat self, target;
 	char depth[16];
-	int n = 0;
+	int n = loop_depth();
 	int err;
 
-	if (mark != NULL) {
-		n = atoi(mark);
-	}
 	if (n >= LOOP_MAX) {
 		fprintf(stderr, "ctdb: %s keeps running this front-end again; "
 			"refusing to loop (set CTDB_REAL_TOOL to the stock "
@@ -242,6 +287,10 @@ int main(int argc, char **argv)
 	bool help = false;
 	int at;
 
+	if (!std_fds_open()) {
+		/* nothing to say it on, perhaps: the status says it */
+		return 1;
+	}
 	at = find_command(argc, argv, &help, &g);
 	if (at >= 0 && at < argc) {
 		cmd = lookup(argv[at]);

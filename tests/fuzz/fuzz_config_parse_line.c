@@ -25,6 +25,11 @@ static void one_line(TALLOC_CTX *mem_ctx, const char *line)
 		break;
 	case CONFIG_LINE_EMPTY:
 		break;
+	case CONFIG_LINE_UNSET:
+		if (name == NULL || value != NULL || name[0] == '\0') {
+			abort();
+		}
+		break;
 	default:
 		abort();
 	}

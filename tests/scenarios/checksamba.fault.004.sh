@@ -144,7 +144,7 @@ for name in CTDB_BASE CTDB_ETCDIR CTDB_VARDIR CTDB_SCRIPT_VARDIR; do
 done
 rm -rf relative
 
-define_test "configuration files: CRLF, no final newline, 1 MB line, quotes"
+define_test "configuration files: CRLF, no final newline, long lines, quotes"
 opts="$CTDB_BASE/script.options"
 printf 'CTDB_SAMBA_CHECK_PORTS=%s\r\nCTDB_TCP_PORT_CHECKERS="ctdb"\r\n' \
 	"$free" >"$opts"
@@ -153,11 +153,12 @@ simple_test
 printf 'CTDB_TCP_PORT_CHECKERS=ctdb\nCTDB_SAMBA_CHECK_PORTS=%s' "$free" \
 	>"$opts"
 simple_test
+# two long lines that just fit in the 1 MiB a configuration file may have
 {
 	printf 'X="'
-	head -c 1048576 /dev/zero | tr '\0' 'a'
+	head -c 500000 /dev/zero | tr '\0' 'a'
 	printf '"\nCTDB_SAMBA_CHECK_PORTS=%s\n' "$free"
-	head -c 1048576 /dev/zero | tr '\0' 'b'
+	head -c 500000 /dev/zero | tr '\0' 'b'
 	printf '\n'
 } >"$opts"
 simple_test

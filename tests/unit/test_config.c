@@ -36,6 +36,7 @@ struct parse_case {
 #define ASSIGN(l, n, v) { l, CONFIG_LINE_ASSIGN, n, v }
 #define SKIP(l) { l, CONFIG_LINE_SKIP, NULL, NULL }
 #define SHELL(l) { l, CONFIG_LINE_SKIP, NULL, "needs a shell" }
+#define UNSET(l, n) { l, CONFIG_LINE_UNSET, n, NULL }
 
 static const struct parse_case parse_cases[] = {
 	/* blank lines and comments */
@@ -114,6 +115,19 @@ static const struct parse_case parse_cases[] = {
 	SKIP("X=(a)"),
 	/* unterminated quotes and continuation lines */
 	{ "X='abc", CONFIG_LINE_SKIP, NULL, "unterminated quote" },
+	/* readonly assigns like export; unset forgets */
+	ASSIGN("readonly A=1", "A", "1"),
+	ASSIGN("  readonly   A='x y'  # c", "A", "x y"),
+	SKIP("readonly A"),
+	ASSIGN("readonlyA=1", "readonlyA", "1"),
+	UNSET("unset A", "A"),
+	UNSET("unset -v A  B_2\tc # gone", "A B_2 c"),
+	SKIP("unset"),
+	EMPTY("unset -v"),
+	SKIP("unset -f f"),
+	SKIP("unset A=1"),
+	SKIP("unset $A"),
+	SKIP("unset A;B"),
 	{ "X=\"abc", CONFIG_LINE_SKIP, NULL, "unterminated quote" },
 	{ "X=\"abc\\\"", CONFIG_LINE_SKIP, NULL, "unterminated quote" },
 	SKIP("X=abc\\"),
@@ -187,10 +201,16 @@ static void test_parse_line(void **state)
 			assert_null(name);
 			assert_null(value);
 			break;
+		case CONFIG_LINE_UNSET:
+			assert_non_null(name);
+			assert_null(value);
+			assert_string_equal(name, c->name);
+			break;
 		}
 		/* nothing but the results is left on the context */
 		assert_int_equal(talloc_total_blocks(ctx),
-				 kind == CONFIG_LINE_ASSIGN ? 3 : 1);
+				 kind == CONFIG_LINE_ASSIGN ? 3 :
+				 kind == CONFIG_LINE_UNSET ? 2 : 1);
 		talloc_free(ctx);
 	}
 }
@@ -332,7 +352,8 @@ static void test_load_huge_line(void **state)
 	TALLOC_CTX *ctx = talloc_new(NULL);
 	struct config *cfg = config_new(ctx);
 	char dir[] = "/tmp/test_config.XXXXXX";
-	const size_t big = 1024 * 1024;
+	/* three such lines just fit under CONFIG_MAX_FILE */
+	const size_t big = CONFIG_MAX_FILE / 3 - 100;
 	char *path = NULL;
 	char *line = NULL;
 	FILE *f = NULL;
@@ -347,7 +368,7 @@ static void test_load_huge_line(void **state)
 	f = fopen(path, "w");
 	assert_non_null(f);
 	fprintf(f, "CTDB_TEST_A=%s\n", line);
-	fprintf(f, "%s\n", line);			/* a 1 MB skip */
+	fprintf(f, "%s\n", line);			/* a long skip */
 	fprintf(f, "CTDB_TEST_B=after\n");
 	fprintf(f, "CTDB_TEST_C=%s", line);		/* no newline */
 	assert_int_equal(fclose(f), 0);
@@ -359,6 +380,14 @@ static void test_load_huge_line(void **state)
 	assert_int_equal(strlen(config_get(cfg, "CTDB_TEST_C")), big);
 	assert_non_null(strstr(clog_text(), "big.conf:2: skipped: "));
 	clog_end();
+
+	/* one byte over the limit: not a configuration file */
+	f = fopen(path, "w");
+	assert_non_null(f);
+	assert_int_equal(fseek(f, CONFIG_MAX_FILE, SEEK_SET), 0);
+	fputc('\n', f);
+	assert_int_equal(fclose(f), 0);
+	assert_int_equal(config_load_file(cfg, path), EFBIG);
 
 	unlink(path);
 	rmdir(dir);
@@ -814,6 +843,155 @@ static void test_load_standard(void **state)
 	talloc_free(ctx);
 }
 
+/* Shell structure: only lines that stand on their own are taken */
+static void test_load_structures(void **state)
+{
+	static const char text[] =
+		"A=1\n"
+		"if false; then\n"
+		"B=2\n"
+		"fi\n"
+		"C=3\n"
+		"case x in\n"
+		"a)\n"
+		"D=4\n"
+		";;\n"
+		"esac\n"
+		"f() {\n"
+		"E=5\n"
+		"}\n"
+		"function g {\n"
+		"E2=5\n"
+		"}\n"
+		"cat <<EOF\n"
+		"F=6\n"
+		"EOF\n"
+		"cat <<-'END' >/dev/null\n"
+		"\tG=7\n"
+		"\tEND\n"
+		"H=\"multi\n"
+		"I=8\n"
+		"line\"\n"
+		"J=9 \\\n"
+		"K=10\n"
+		"(\n"
+		"L=11\n"
+		")\n"
+		"(cd /tmp; M=12)\n"
+		"N=13\n"
+		"(( x = 1 ))\n"
+		"O=14\n"
+		"while read x; do\n"
+		"P=15\n"
+		"done </dev/null\n"
+		"for x in a b; do Q=16; done\n"
+		"R=17\n"
+		"{ S=18; }\n"
+		"T=19 # if then\n"
+		"echo 'if' \"case\" fi\n"
+		"W=22\n"
+		"unset A\n"
+		"U=20\n"
+		"readonly V=21\n"
+		"cat <<'a b'\n"
+		"X=23\n"
+		"a b\n"
+		"Y=24\n";
+	static const struct {
+		const char *name;
+		const char *value;	/* NULL: must be unset */
+	} want[] = {
+		{ "A", NULL }, { "B", NULL }, { "C", "3" }, { "D", NULL },
+		{ "E", NULL }, { "E2", NULL }, { "F", NULL }, { "G", NULL },
+		{ "H", NULL }, { "I", NULL }, { "J", NULL }, { "K", NULL },
+		{ "L", NULL }, { "M", NULL }, { "N", "13" }, { "O", "14" },
+		{ "P", NULL }, { "Q", NULL }, { "R", "17" }, { "S", NULL },
+		{ "T", "19" }, { "W", "22" }, { "U", "20" }, { "V", "21" },
+		{ "X", NULL }, { "Y", "24" },
+	};
+	TALLOC_CTX *ctx = talloc_new(NULL);
+	char path[] = "/tmp/test_config.XXXXXX";
+	struct config *cfg = config_new(ctx);
+	int fd = mkstemp(path);
+	size_t i;
+
+	assert_true(fd >= 0);
+	assert_int_equal(write(fd, text, sizeof(text) - 1),
+			 (ssize_t)(sizeof(text) - 1));
+	close(fd);
+	for (i = 0; i < sizeof(want) / sizeof(want[0]); i++) {
+		unsetenv(want[i].name);
+	}
+	assert_int_equal(config_load_file(cfg, path), 0);
+	for (i = 0; i < sizeof(want) / sizeof(want[0]); i++) {
+		const char *v = config_get(cfg, want[i].name);
+
+		if (want[i].value == NULL && v != NULL) {
+			print_error("%s=%s was taken\n", want[i].name, v);
+		}
+		if (want[i].value == NULL) {
+			assert_null(v);
+		} else {
+			assert_non_null(v);
+			assert_string_equal(v, want[i].value);
+		}
+	}
+	unlink(path);
+	talloc_free(ctx);
+}
+
+/* "unset" forgets what files said, not the environment or options */
+static void test_unset(void **state)
+{
+	TALLOC_CTX *ctx = talloc_new(NULL);
+	char path[] = "/tmp/test_config.XXXXXX";
+	struct config *cfg = config_new(ctx);
+	static const char text[] = "A=1\nB=2\nC=3\nunset A B\nB=4\n";
+	int fd = mkstemp(path);
+
+	assert_true(fd >= 0);
+	assert_int_equal(write(fd, text, sizeof(text) - 1),
+			 (ssize_t)(sizeof(text) - 1));
+	close(fd);
+	unsetenv("A");
+	unsetenv("B");
+	setenv("C", "env", 1);
+	assert_int_equal(config_load_file(cfg, path), 0);
+	assert_null(config_get(cfg, "A"));
+	assert_string_equal(config_get(cfg, "B"), "4");
+	assert_string_equal(config_get(cfg, "C"), "env");
+	unsetenv("C");
+	unlink(path);
+	talloc_free(ctx);
+}
+
+/* Many variables: each set and looked up once, in linear time */
+static void test_load_many(void **state)
+{
+	TALLOC_CTX *ctx = talloc_new(NULL);
+	char path[] = "/tmp/test_config.XXXXXX";
+	struct config *cfg = config_new(ctx);
+	FILE *f = NULL;
+	int fd = mkstemp(path);
+	unsigned i;
+
+	assert_true(fd >= 0);
+	f = fdopen(fd, "w");
+	assert_non_null(f);
+	for (i = 0; i < 60000; i++) {
+		fprintf(f, "V%07u=%u\n", i, i);
+	}
+	fprintf(f, "V0000007=again\n");
+	fclose(f);
+	assert_int_equal(config_load_file(cfg, path), 0);
+	assert_string_equal(config_get(cfg, "V0000000"), "0");
+	assert_string_equal(config_get(cfg, "V0059999"), "59999");
+	assert_string_equal(config_get(cfg, "V0000007"), "again");
+	assert_null(config_get(cfg, "V0060000"));
+	unlink(path);
+	talloc_free(ctx);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -831,6 +1009,9 @@ int main(void)
 		cmocka_unit_test(test_values_invalid),
 		cmocka_unit_test(test_debug_level),
 		cmocka_unit_test(test_load_standard),
+		cmocka_unit_test(test_load_structures),
+		cmocka_unit_test(test_unset),
+		cmocka_unit_test(test_load_many),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

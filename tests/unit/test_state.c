@@ -117,8 +117,15 @@ static void test_touch_no_symlink(void **state)
 	struct stat st;
 
 	assert_int_equal(symlink(target, link), 0);
-	assert_int_equal(state_touch(link), ELOOP);
+	/* the link is replaced by a stamp; its target is never made */
+	assert_int_equal(state_touch(link), 0);
 	assert_int_equal(stat(target, &st), -1);
+	assert_int_equal(lstat(link, &st), 0);
+	assert_true(S_ISREG(st.st_mode));
+	/* a FIFO is not a stamp, and opening it does not wait */
+	assert_int_equal(unlink(link), 0);
+	assert_int_equal(mkfifo(link, 0644), 0);
+	assert_int_not_equal(state_touch(link), 0);
 	talloc_free(target);
 }
 
@@ -140,6 +147,8 @@ static void test_dir_setup(void **state)
 	assert_true(fd >= 0);
 	close(fd);
 	assert_int_equal(state_dir_setup(under), ENOTDIR);
+	/* a file where the directory belongs is named as such */
+	assert_int_equal(state_dir_setup(file), ENOTDIR);
 	talloc_free(deep);
 }
 
