@@ -371,7 +371,9 @@ static size_t monitor_dirty_lines(struct monitor *m, TALLOC_CTX *mem_ctx,
 	if (*lines == NULL) {
 		return n + nerr;	/* still dirty, without details */
 	}
-	memcpy(*lines, m->conf->dirty_stdout, n * sizeof(char *));
+	if (n > 0) {
+		memcpy(*lines, m->conf->dirty_stdout, n * sizeof(char *));
+	}
 	memcpy(*lines + n, err_lines, nerr * sizeof(char *));
 	return n + nerr;
 }

@@ -1,4 +1,7 @@
-/* libFuzzer: config_parse_line() on one line, then on each line. */
+/*
+ * libFuzzer: config_parse_line() on one line, then on each line, with
+ * config_scan_line() following the shell structure across them.
+ */
 #include <talloc.h>
 
 #include "checks/config.h"
@@ -41,12 +44,18 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	TALLOC_CTX *mem_ctx = talloc_new(NULL);
 	char *s = fuzz_string(data, size);
+	struct config_scan scan = { .depth = 0 };
 	char *save = NULL;
 	char *line = NULL;
 
 	one_line(mem_ctx, s);
 	for (line = strtok_r(s, "\n", &save); line != NULL;
 	     line = strtok_r(NULL, "\n", &save)) {
+		/* the delimiter is always a string of its buffer */
+		if (config_scan_line(&scan, line) != NULL && scan.heredoc &&
+		    memchr(scan.delim, '\0', sizeof(scan.delim)) == NULL) {
+			abort();
+		}
 		one_line(mem_ctx, line);
 	}
 	/* nothing may be left behind on the caller's context */

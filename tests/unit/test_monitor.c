@@ -134,7 +134,7 @@ static int reset(void **state)
 		"CTDB_DEBUGLEVEL", "CTDB_SAMBA_CACHE_MAX_AGE",
 		"CTDB_SAMBA_STARTUP_GRACE", "FAKE_TESTPARM_FAIL",
 		"FAKE_TESTPARM_HANG", "FAKE_TESTPARM_STDOUT_FILE",
-		"FAKE_SERVER_ROLE",
+		"FAKE_SERVER_ROLE", "FAKE_TESTPARM_STDERR",
 	};
 	size_t i;
 
@@ -336,7 +336,22 @@ static void test_not_clean(void **state)
 	assert_int_equal(res->ndetails, 1);
 	assert_string_equal(res->details[0], "WARNING: you lose");
 
+	/* strict: testparm's stderr diagnostics count too */
+	unsetenv("FAKE_TESTPARM_STDOUT_FILE");
+	setenv("FAKE_TESTPARM_STDERR", "Unknown parameter encountered: \"x\"",
+	       1);
+	res = run();
+	assert_int_equal(res->verdict, MONITOR_HEALTHY);
+	setenv("CTDB_SAMBA_CONFIG_CHECK", "strict", 1);
+	res = run();
+	assert_unhealthy(res, MONITOR_FAIL_NOT_CLEAN);
+	assert_int_equal(res->ndetails, 1);
+	assert_string_equal(res->details[0],
+			    "Unknown parameter encountered: \"x\"");
+	unsetenv("FAKE_TESTPARM_STDERR");
+
 	/* CTDB_SAMBA_CONFIG_CHECK=off: no clean check */
+	setenv("FAKE_TESTPARM_STDOUT_FILE", fx.stdout_extra, 1);
 	setenv("CTDB_SAMBA_CONFIG_CHECK", "off", 1);
 	res = run();
 	assert_int_equal(res->verdict, MONITOR_HEALTHY);
