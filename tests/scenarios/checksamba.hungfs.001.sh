@@ -109,17 +109,12 @@ live_records() {
 	echo "$n"
 }
 
-now_ms() {
-	echo $(($(date +%s%N) / 1000000))
-}
-
 # headline_test ARGS...: like simple_test, but only the first line must
 # be the required output; after it at most one WARNING line may follow
 # (a confirmation refresh of the cache that finds no time left says
 # "cache update timed out")
 headline_test() {
 	local out rc first rest
-	test_count=$((test_count + 1))
 	out=$("$CTDB_FRONTEND" checksamba "$@" 2>&1)
 	rc=$?
 	first=$(printf '%s\n' "$out" | head -n 1)
@@ -128,12 +123,11 @@ headline_test() {
 	   { [ -z "$rest" ] ||
 	     [ "$(printf '%s\n' "$rest" | grep -vc '^WARNING: ')" -eq 0 ] &&
 	     [ "$(printf '%s\n' "$rest" | wc -l)" -eq 1 ]; }; then
-		echo "ok - $test_name ($test_count)"
+		ok "checksamba $* ($((TAP_COUNT + 1)))"
 	else
-		test_failures=$((test_failures + 1))
-		echo "not ok - $test_name ($test_count)"
-		echo "  exit: got $rc, want $required_rc"
-		printf '%s\n' "$out" | sed 's/^/  got: /'
+		not_ok "checksamba $* ($((TAP_COUNT + 1)))" \
+			"exit: got $rc, want $required_rc" \
+			"$(printf '%s\n' "$out" | sed 's/^/got: /')"
 	fi
 }
 
@@ -169,7 +163,7 @@ t1=$(now_ms)
 check "output closed when the run ended ($((t1 - t0)) ms)" \
 	[ $((t1 - t0)) -le 5000 ]
 if [ $((t1 - t0)) -gt 5000 ]; then
-	echo "not ok - stopping here: every later run would wait for the probe"
+	not_ok "stopping here: every later run would wait for the probe"
 	finish
 	exit 1
 fi
