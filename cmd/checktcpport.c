@@ -10,14 +10,16 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "checks/log.h"
 #include "checks/tcpport.h"
 #include "checks/util.h"
 #include "cmd/cmd.h"
+#include "compat/checkers.h"
 
 #define CHECKTCPPORT_USAGE "usage: ctdb checktcpport [-v] PORT"
 
 /* True for "-" followed by digits only: a negative number, not an option */
-static bool looks_negative(const char *s)
+static bool checktcpport_looks_negative(const char *s)
 {
 	return s != NULL && s[0] == '-' && s[1] != '\0' &&
 	       strspn(s + 1, "0123456789") == strlen(s + 1);
@@ -92,7 +94,7 @@ static int checktcpport_run(TALLOC_CTX *mem_ctx, int argc, const char **argv)
 	if (opt < -1) {
 		const char *bad = poptBadOption(pc, 0);
 
-		if (looks_negative(bad)) {
+		if (checktcpport_looks_negative(bad)) {
 			fprintf(stderr, "checktcpport: invalid port \"%s\" "
 				"(expected 1..65535)\n", bad);
 		} else {
@@ -128,6 +130,7 @@ static int checktcpport_run(TALLOC_CTX *mem_ctx, int argc, const char **argv)
 	checktcpport_test_hooks(&opts);
 
 	ret = tcpport_query(tmp_ctx, &opts, &port, 1, &ans);
+	ctdb_log_fallbacks(ans);
 	if (ret != 0) {
 		fprintf(stderr, "checktcpport: cannot read listening sockets: "
 			"%s\n", strerror(ret));
