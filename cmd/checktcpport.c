@@ -42,10 +42,14 @@ static void checktcpport_test_hooks(struct tcpport_opts *opts)
 	if (root != NULL && root[0] != '\0') {
 		opts->proc_root = root;
 		opts->no_netlink = true;
+		clog(CLOG_DEBUG, "checktcpport: netlink: not used "
+		     "(CTDB_TEST_PROC_ROOT is set)");
 	}
 	if (method != NULL && strcmp(method, "bind") == 0) {
 		opts->no_netlink = true;
 		opts->no_proc = true;
+		clog(CLOG_DEBUG, "checktcpport: netlink and /proc: not used "
+		     "(CTDB_TEST_TCPPORT_METHOD=bind)");
 	}
 }
 
@@ -127,10 +131,13 @@ static int checktcpport_run(TALLOC_CTX *mem_ctx, int argc, const char **argv)
 		goto done;
 	}
 
+	/* -v: the DEBUG lines say why a method was not used */
+	clog_start(tmp_ctx, verbose ? CLOG_DEBUG : CLOG_WARNING);
 	checktcpport_test_hooks(&opts);
 
 	ret = tcpport_query(tmp_ctx, &opts, &port, 1, &ans);
 	ctdb_log_fallbacks(ans);
+	clog_flush(stdout);
 	if (ret != 0) {
 		fprintf(stderr, "checktcpport: cannot read listening sockets: "
 			"%s\n", strerror(ret));
@@ -155,6 +162,7 @@ static int checktcpport_run(TALLOC_CTX *mem_ctx, int argc, const char **argv)
 	}
 
 done:
+	clog_end();
 	if (pc != NULL) {
 		poptFreeContext(pc);
 	}
