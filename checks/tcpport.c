@@ -673,9 +673,60 @@ int tcpport_bind_probe(uint16_t port, bool stock, bool *in_use)
 	return tcpport_bind_one(AF_INET6, port, true, in_use);
 }
 
+/* The least wrong bind probe of every port; the first failure is kept
+ * in ans->bind_err and ans->bind_port. */
+static int tcpport_bind_query(struct tcpport_answer *ans,
+			      const uint16_t *ports)
+{
+	size_t i;
+	int ret;
+
+	for (i = 0; i < ans->nports; i++) {
+		ret = tcpport_bind_probe(ports[i], false, &ans->listening[i]);
+		if (ret != 0) {
+			ans->bind_err = ret;
+			ans->bind_port = ports[i];
+			return ret;
+		}
+	}
+	return 0;
+}
+
 /*
  * The query
  */
+
+/* Ask with method @p m.  Why it failed is kept in the answer. */
+static int tcpport_ask(TALLOC_CTX *mem_ctx, const struct tcpport_opts *opts,
+		       enum tcpport_method m, struct tcpport_answer *ans,
+		       const uint16_t *ports)
+{
+	int ret = EINVAL;
+
+	tcpport_answer_reset(ans);
+	ans->method = m;
+	switch (m) {
+	case TCPPORT_NETLINK:
+		/*
+		 * Expected to fail where sock_diag is missing or
+		 * forbidden: EAFNOSUPPORT, EPROTONOSUPPORT, EACCES, EPERM
+		 * from socket(), ENOENT or EOPNOTSUPP from the kernel.
+		 * Any other failure also falls back: /proc answers the
+		 * same question, only more slowly.
+		 */
+		ret = tcpport_nl_query(mem_ctx, opts->deadline, ans, ports);
+		ans->netlink_err = ret;
+		break;
+	case TCPPORT_PROC:
+		ret = tcpport_proc_query(mem_ctx, ans->proc_root, ans, ports);
+		ans->proc_err = ret;
+		break;
+	case TCPPORT_BIND:
+		ret = tcpport_bind_query(ans, ports);
+		break;
+	}
+	return ret;
+}
 
 int tcpport_query(TALLOC_CTX *mem_ctx, const struct tcpport_opts *opts,
 		  const uint16_t *ports, size_t nports,
@@ -684,78 +735,44 @@ int tcpport_query(TALLOC_CTX *mem_ctx, const struct tcpport_opts *opts,
 	static const struct tcpport_opts defaults = { .proc_root = NULL };
 	TALLOC_CTX *tmp_ctx = NULL;
 	struct tcpport_answer *a = NULL;
-	size_t i;
-	int ret = 0;
+	const char *root = NULL;
+	int ret = ENOMEM;
 
 	*ans = NULL;
 	if (opts == NULL) {
 		opts = &defaults;
 	}
+	root = (opts->proc_root != NULL) ? opts->proc_root : "/proc";
 
 	tmp_ctx = talloc_new(mem_ctx);
-	if (tmp_ctx == NULL) {
-		return ENOMEM;
+	if (tmp_ctx != NULL) {
+		a = tcpport_answer_new(tmp_ctx, nports);
 	}
-	a = tcpport_answer_new(tmp_ctx, nports);
-	if (a == NULL) {
-		ret = ENOMEM;
-		goto done;
+	if (a != NULL) {
+		a->proc_root = talloc_strdup(a, root);
 	}
-	a->proc_root = talloc_strdup(a, (opts->proc_root != NULL) ?
-					    opts->proc_root : "/proc");
-	if (a->proc_root == NULL) {
-		ret = ENOMEM;
+	if (a == NULL || a->proc_root == NULL) {
 		goto done;
 	}
 
-	if (!opts->no_netlink) {
-		ret = tcpport_nl_query(tmp_ctx, opts->deadline, a, ports);
-		if (ret == 0) {
-			a->method = TCPPORT_NETLINK;
-			goto found;
-		}
-		if (ret == ENOMEM) {
-			goto done;
-		}
-		/*
-		 * Expected where sock_diag is missing or forbidden:
-		 * EAFNOSUPPORT, EPROTONOSUPPORT, EACCES, EPERM from
-		 * socket(), ENOENT or EOPNOTSUPP from the kernel.  Any
-		 * other failure also falls back: /proc answers the same
-		 * question, only more slowly.
-		 */
-		a->netlink_err = ret;
+	/* netlink, then /proc, then the bind probe as the last resort */
+	ret = opts->no_netlink ? EAGAIN
+			       : tcpport_ask(tmp_ctx, opts, TCPPORT_NETLINK,
+					     a, ports);
+	if (ret != 0 && ret != ENOMEM && !opts->no_proc) {
+		ret = tcpport_ask(tmp_ctx, opts, TCPPORT_PROC, a, ports);
 	}
-
-	if (!opts->no_proc) {
-		ret = tcpport_proc_query(tmp_ctx, a->proc_root, a, ports);
-		if (ret == 0) {
-			a->method = TCPPORT_PROC;
-			goto found;
-		}
-		if (ret == ENOMEM) {
-			goto done;
-		}
-		a->proc_err = ret;
+	if (ret != 0 && ret != ENOMEM) {
+		ret = tcpport_ask(tmp_ctx, opts, TCPPORT_BIND, a, ports);
 	}
-
-	tcpport_answer_reset(a);
-	a->method = TCPPORT_BIND;
-	for (i = 0; i < nports; i++) {
-		ret = tcpport_bind_probe(ports[i], false, &a->listening[i]);
-		if (ret != 0) {
-			/* no method decided: the answer says why */
-			a->bind_err = ret;
-			a->bind_port = ports[i];
-			tcpport_answer_reset(a);
-			*ans = talloc_steal(mem_ctx, a);
-			goto done;
-		}
+	if (ret == ENOMEM) {
+		goto done;
 	}
-
-found:
+	if (ret != 0) {
+		/* no method decided: the answer says why */
+		tcpport_answer_reset(a);
+	}
 	*ans = talloc_steal(mem_ctx, a);
-	ret = 0;
 done:
 	talloc_free(tmp_ctx);
 	return ret;
