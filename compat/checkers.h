@@ -69,6 +69,13 @@ bool compat_field(const char *p, const char *end, unsigned col,
 		  const char **field, size_t *len);
 
 /**
+ * @brief True when some line of @p output (as compat_next_line() cuts
+ * it) satisfies @p pred.
+ */
+bool compat_some_line(const char *output,
+		      bool (*pred)(const char *line, const char *end));
+
+/**
  * @brief True when a table of sockets has a line whose (0-based)
  * whitespace-separated field @p state_col is "LISTEN" and whose field
  * @p addr_col is a local address with @p port.
