@@ -1,7 +1,7 @@
 # ctdb checksamba / checktcpport: plain GNU make, no generated build system.
 #
 #   make                  build build/ctdb
-#   make check            unit, scenario and integration tests
+#   make check            unit, scenario, integration and cluster tests
 #   make install          PREFIX=/usr/local DESTDIR=
 #   make install-eventscript CTDB_BASE=/etc/ctdb
 #   make demo             the whole point, against a real smbd (root)
@@ -97,8 +97,9 @@ $(B)/tests/helpers/hangfs: tests/helpers/hangfs.c
 
 unit-tests: $(UNIT_BIN) $(HELPER_BIN)
 
-# The whole suite: unit (cmocka), scenario (stubs on PATH, real sockets)
-# and integration (real smbd, winbindd, ctdbd; root).  One summary line.
+# The whole suite: unit (cmocka), scenario (stubs on PATH, real sockets),
+# integration (real smbd, winbindd, ctdbd; root) and cluster (three
+# ctdbd nodes in namespaces; root).  One summary line.
 check: all unit-tests
 	@tests/run-all.sh
 
