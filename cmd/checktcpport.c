@@ -65,8 +65,34 @@ static int checktcpport_run(TALLOC_CTX *mem_ctx, int argc, const char **argv)
 	uint16_t port = 0;
 	int opt;
 	int ret;
+	/*
+	 * POPT_AUTOHELP's own table, without its callback: the callback
+	 * exit()s, leaving everything allocated behind (LeakSanitizer).
+	 * Here poptGetNextOpt() returns them, in their place on the
+	 * command line as before, and they leave through done:.
+	 */
+	struct poptOption help_options[] = {
+		{
+			.longName = "help",
+			.shortName = '?',
+			.argInfo = POPT_ARG_NONE,
+			.val = '?',
+			.descrip = "Show this help message",
+		},
+		{
+			.longName = "usage",
+			.argInfo = POPT_ARG_NONE,
+			.val = 'u',
+			.descrip = "Display brief usage message",
+		},
+		POPT_TABLEEND
+	};
 	struct poptOption options[] = {
-		POPT_AUTOHELP
+		{
+			.argInfo = POPT_ARG_INCLUDE_TABLE,
+			.arg = help_options,
+			.descrip = "Help options:",
+		},
 		{
 			.longName = "verbose",
 			.shortName = 'v',
@@ -93,7 +119,16 @@ static int checktcpport_run(TALLOC_CTX *mem_ctx, int argc, const char **argv)
 	poptSetOtherOptionHelp(pc, "[OPTIONS] PORT");
 
 	while ((opt = poptGetNextOpt(pc)) > 0) {
-		/* every option stores its value itself */
+		/* the others store their values themselves */
+		if (opt == '?' || opt == 'u') {
+			if (opt == '?') {
+				poptPrintHelp(pc, stdout, 0);
+			} else {
+				poptPrintUsage(pc, stdout, 0);
+			}
+			ret = 0;
+			goto done;
+		}
 	}
 	if (opt < -1) {
 		const char *bad = poptBadOption(pc, 0);
