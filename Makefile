@@ -1,7 +1,7 @@
 # ctdb checksamba / checktcpport: plain GNU make, no generated build system.
 #
 #   make                  build build/ctdb
-#   make check            unit, scenario and integration tests
+#   make check            unit, scenario, integration and cluster tests
 #   make install          PREFIX=/usr/local DESTDIR=
 #   make install-eventscript CTDB_BASE=/etc/ctdb
 #   make demo             the whole point, against a real smbd (root)
@@ -50,9 +50,12 @@ CPPFLAGS += -I. -D_GNU_SOURCE $(WB_CPPFLAGS) \
 LDLIBS   += $(shell $(PKG_CONFIG) --libs $(PKGS) 2>/dev/null) $(WB_LIBS)
 
 B := build
-LIB_SRC  := $(sort $(wildcard checks/*.c compat/*.c)) \
-	    $(filter-out cmd/main.c,$(sort $(wildcard cmd/*.c)))
+# libchecks.a: the check module and the compat checkers, never cmd/
+# (the unit tests link the library alone)
+LIB_SRC  := $(sort $(wildcard checks/*.c compat/*.c))
 LIB_OBJ  := $(LIB_SRC:%.c=$(B)/%.o)
+CMD_SRC  := $(sort $(wildcard cmd/*.c))
+CMD_OBJ  := $(CMD_SRC:%.c=$(B)/%.o)
 UNIT_SRC := $(sort $(wildcard tests/unit/test_*.c))
 UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(B)/tests/%)
 HELPER_SRC := $(sort $(wildcard tests/helpers/*.c))
@@ -68,7 +71,7 @@ $(B)/libchecks.a: $(LIB_OBJ)
 	@rm -f $@
 	$(AR) rcs $@ $^
 
-$(B)/ctdb: $(B)/cmd/main.o $(B)/libchecks.a
+$(B)/ctdb: $(CMD_OBJ) $(B)/libchecks.a
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
 $(B)/tests/test_%: tests/unit/test_%.c $(B)/libchecks.a
@@ -94,8 +97,9 @@ $(B)/tests/helpers/hangfs: tests/helpers/hangfs.c
 
 unit-tests: $(UNIT_BIN) $(HELPER_BIN)
 
-# The whole suite: unit (cmocka), scenario (stubs on PATH, real sockets)
-# and integration (real smbd, winbindd, ctdbd; root).  One summary line.
+# The whole suite: unit (cmocka), scenario (stubs on PATH, real sockets),
+# integration (real smbd, winbindd, ctdbd; root) and cluster (three
+# ctdbd nodes in namespaces; root).  One summary line.
 check: all unit-tests
 	@tests/run-all.sh
 
@@ -165,4 +169,4 @@ help:
 	demo install install-eventscript clean help check-asan check-valgrind \
 	fuzz bench check-cluster
 
--include $(LIB_OBJ:.o=.d) $(B)/cmd/main.d
+-include $(LIB_OBJ:.o=.d) $(CMD_OBJ:.o=.d)

@@ -3,7 +3,7 @@
  * to see goes through clog().  Lines are collected in a buffer and
  * written out by the command at the end of the run, so that the command
  * can put its ERROR line first (ctdb keeps only the first 511 bytes of
- * a script's output).  checktcpport -v uses the same buffer.
+ * a script's output).  Each command of cmd/ starts and flushes it.
  */
 #ifndef CHECKS_LOG_H
 #define CHECKS_LOG_H

@@ -13,14 +13,12 @@
 #include <linux/sock_diag.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/time.h>
 #include <unistd.h>
 
-#include "checks/log.h"
 #include "checks/tcpport.h"
 
 /* How long one netlink receive may wait (less when the deadline is
@@ -46,7 +44,7 @@ const char *tcpport_method_name(enum tcpport_method method)
 /*
  * The answer under construction.
  */
-static struct tcpport_answer *answer_new(TALLOC_CTX *mem_ctx, size_t nports)
+static struct tcpport_answer *tcpport_answer_new(TALLOC_CTX *mem_ctx, size_t nports)
 {
 	struct tcpport_answer *ans = NULL;
 
@@ -64,7 +62,7 @@ static struct tcpport_answer *answer_new(TALLOC_CTX *mem_ctx, size_t nports)
 	return ans;
 }
 
-static void answer_reset(struct tcpport_answer *ans)
+static void tcpport_answer_reset(struct tcpport_answer *ans)
 {
 	size_t i;
 
@@ -78,7 +76,7 @@ static void answer_reset(struct tcpport_answer *ans)
  * One listener found at printable address @p addr, port @p port: mark
  * the requested ports it matches.
  */
-static int answer_add(struct tcpport_answer *ans, const uint16_t *ports,
+static int tcpport_answer_add(struct tcpport_answer *ans, const uint16_t *ports,
 		      uint16_t port, const char *addr)
 {
 	size_t i;
@@ -197,7 +195,7 @@ int tcpport_parse_diag(struct tcpport_answer *ans, const uint16_t *ports,
 				      sizeof(addr)) == NULL) {
 				return EBADMSG;
 			}
-			ret = answer_add(ans, ports, ntohs(m.id.idiag_sport),
+			ret = tcpport_answer_add(ans, ports, ntohs(m.id.idiag_sport),
 					 addr);
 			if (ret != 0) {
 				return ret;
@@ -208,7 +206,7 @@ int tcpport_parse_diag(struct tcpport_answer *ans, const uint16_t *ports,
 	return 0;
 }
 
-static int nl_send_request(int fd, int family, uint32_t seq)
+static int tcpport_nl_send_request(int fd, int family, uint32_t seq)
 {
 	struct {
 		struct nlmsghdr nlh;
@@ -247,7 +245,7 @@ static int nl_send_request(int fd, int family, uint32_t seq)
  * @p dl), at least 1 ms (a zero SO_RCVTIMEO would mean "for ever"; the
  * kernel has usually queued the answer already).
  */
-static int nl_set_timeout(int fd, const struct deadline *dl)
+static int tcpport_nl_set_timeout(int fd, const struct deadline *dl)
 {
 	int64_t ms = TCPPORT_NL_TIMEOUT_MS;
 	struct timeval tv;
@@ -267,13 +265,13 @@ static int nl_set_timeout(int fd, const struct deadline *dl)
 }
 
 /* Receive one datagram into *buf, growing it to the datagram's size. */
-static int nl_recv(int fd, const struct deadline *dl, TALLOC_CTX *mem_ctx,
+static int tcpport_nl_recv(int fd, const struct deadline *dl, TALLOC_CTX *mem_ctx,
 		   unsigned char **buf, size_t *bufsize, size_t *len)
 {
 	ssize_t n;
 	int ret;
 
-	ret = nl_set_timeout(fd, dl);
+	ret = tcpport_nl_set_timeout(fd, dl);
 	if (ret != 0) {
 		return ret;
 	}
@@ -307,7 +305,7 @@ static int nl_recv(int fd, const struct deadline *dl, TALLOC_CTX *mem_ctx,
 }
 
 /* One dump of one address family. */
-static int nl_dump_family(int fd, const struct deadline *dl,
+static int tcpport_nl_dump_family(int fd, const struct deadline *dl,
 			  TALLOC_CTX *mem_ctx, int family, uint32_t seq,
 			  struct tcpport_answer *ans, const uint16_t *ports,
 			  bool *intr)
@@ -319,7 +317,7 @@ static int nl_dump_family(int fd, const struct deadline *dl,
 	bool done = false;
 	int ret;
 
-	ret = nl_send_request(fd, family, seq);
+	ret = tcpport_nl_send_request(fd, family, seq);
 	if (ret != 0) {
 		return ret;
 	}
@@ -334,7 +332,7 @@ static int nl_dump_family(int fd, const struct deadline *dl,
 	while (!done) {
 		size_t len = 0;
 
-		ret = nl_recv(fd, dl, mem_ctx, &buf, &bufsize, &len);
+		ret = tcpport_nl_recv(fd, dl, mem_ctx, &buf, &bufsize, &len);
 		if (ret != 0) {
 			break;
 		}
@@ -348,7 +346,7 @@ static int nl_dump_family(int fd, const struct deadline *dl,
 	return ret;
 }
 
-static int nl_query(TALLOC_CTX *mem_ctx, const struct deadline *dl,
+static int tcpport_nl_query(TALLOC_CTX *mem_ctx, const struct deadline *dl,
 		    struct tcpport_answer *ans, const uint16_t *ports)
 {
 	static const int families[] = { AF_INET, AF_INET6 };
@@ -373,9 +371,9 @@ static int nl_query(TALLOC_CTX *mem_ctx, const struct deadline *dl,
 		bool intr = false;
 		size_t i;
 
-		answer_reset(ans);
+		tcpport_answer_reset(ans);
 		for (i = 0; i < sizeof(families) / sizeof(families[0]); i++) {
-			ret = nl_dump_family(fd, dl, mem_ctx, families[i],
+			ret = tcpport_nl_dump_family(fd, dl, mem_ctx, families[i],
 					     ++seq, ans, ports, &intr);
 			if (ret != 0) {
 				goto done;
@@ -384,8 +382,7 @@ static int nl_query(TALLOC_CTX *mem_ctx, const struct deadline *dl,
 		if (!intr) {
 			break;
 		}
-		clog(CLOG_DEBUG, "checktcpport: netlink dump interrupted%s",
-		     attempt == 0 ? ", retrying" : "");
+		ans->dumps_interrupted++;
 	}
 done:
 	close(fd);
@@ -397,7 +394,7 @@ done:
  */
 
 /* Exactly @p n hex digits at *p into *v; advances *p. */
-static bool parse_hex(const char **p, size_t n, uint32_t *v)
+static bool tcpport_parse_hex(const char **p, size_t n, uint32_t *v)
 {
 	uint32_t val = 0;
 	size_t i;
@@ -423,7 +420,7 @@ static bool parse_hex(const char **p, size_t n, uint32_t *v)
 }
 
 /* Length of the run of hex digits at @p p. */
-static size_t hex_run(const char *p)
+static size_t tcpport_hex_run(const char *p)
 {
 	return strspn(p, "0123456789abcdefABCDEF");
 }
@@ -452,7 +449,7 @@ int tcpport_parse_proc_line(const char *line, uint16_t *port, bool *listen,
 	p += strspn(p, " \t");
 
 	/* local address: 8 hex digits (IPv4) or 32 (IPv6), ':', port */
-	hexlen = hex_run(p);
+	hexlen = tcpport_hex_run(p);
 	if (hexlen == 8) {
 		family = AF_INET;
 		nwords = 1;
@@ -468,15 +465,15 @@ int tcpport_parse_proc_line(const char *line, uint16_t *port, bool *listen,
 	 * back as a host integer restores the network order bytes.
 	 */
 	for (i = 0; i < nwords; i++) {
-		if (!parse_hex(&p, 8, &words[i])) {
+		if (!tcpport_parse_hex(&p, 8, &words[i])) {
 			return EINVAL;
 		}
 	}
-	if (*p != ':' || hex_run(p + 1) != 4) {
+	if (*p != ':' || tcpport_hex_run(p + 1) != 4) {
 		return EINVAL;
 	}
 	p++;
-	if (!parse_hex(&p, 4, &v)) {
+	if (!tcpport_parse_hex(&p, 4, &v)) {
 		return EINVAL;
 	}
 	*port = (uint16_t)v;
@@ -486,11 +483,11 @@ int tcpport_parse_proc_line(const char *line, uint16_t *port, bool *listen,
 		return EINVAL;
 	}
 	p += strspn(p, " \t");
-	if (hex_run(p) != hexlen) {
+	if (tcpport_hex_run(p) != hexlen) {
 		return EINVAL;
 	}
 	p += hexlen;
-	if (*p != ':' || hex_run(p + 1) != 4) {
+	if (*p != ':' || tcpport_hex_run(p + 1) != 4) {
 		return EINVAL;
 	}
 	p += 5;
@@ -500,7 +497,7 @@ int tcpport_parse_proc_line(const char *line, uint16_t *port, bool *listen,
 		return EINVAL;
 	}
 	p += strspn(p, " \t");
-	if (hex_run(p) != 2 || !parse_hex(&p, 2, &v)) {
+	if (tcpport_hex_run(p) != 2 || !tcpport_parse_hex(&p, 2, &v)) {
 		return EINVAL;
 	}
 	if (*p != '\0' && *p != ' ' && *p != '\t' && *p != '\n') {
@@ -530,7 +527,7 @@ int tcpport_parse_proc_line(const char *line, uint16_t *port, bool *listen,
 /*
  * Read one /proc table.  @p optional: a missing file is fine.
  */
-static int proc_read(TALLOC_CTX *mem_ctx, const char *root, const char *name,
+static int tcpport_proc_read(TALLOC_CTX *mem_ctx, const char *root, const char *name,
 		     bool optional, struct tcpport_answer *ans,
 		     const uint16_t *ports)
 {
@@ -572,7 +569,7 @@ static int proc_read(TALLOC_CTX *mem_ctx, const char *root, const char *name,
 		if (!listen) {
 			continue;
 		}
-		ret = answer_add(ans, ports, port, addr);
+		ret = tcpport_answer_add(ans, ports, port, addr);
 		if (ret != 0) {
 			goto done;
 		}
@@ -588,24 +585,24 @@ done:
 	return ret;
 }
 
-static int proc_query(TALLOC_CTX *mem_ctx, const char *root,
+static int tcpport_proc_query(TALLOC_CTX *mem_ctx, const char *root,
 		      struct tcpport_answer *ans, const uint16_t *ports)
 {
 	int ret;
 
-	answer_reset(ans);
-	ret = proc_read(mem_ctx, root, "tcp", false, ans, ports);
+	tcpport_answer_reset(ans);
+	ret = tcpport_proc_read(mem_ctx, root, "tcp", false, ans, ports);
 	if (ret != 0) {
 		return ret;
 	}
-	return proc_read(mem_ctx, root, "tcp6", true, ans, ports);
+	return tcpport_proc_read(mem_ctx, root, "tcp6", true, ans, ports);
 }
 
 /*
  * The bind probe
  */
 
-static int bind_one(int family, uint16_t port, bool reuse, bool *in_use)
+static int tcpport_bind_one(int family, uint16_t port, bool reuse, bool *in_use)
 {
 	int one = 1;
 	int fd;
@@ -669,16 +666,67 @@ int tcpport_bind_probe(uint16_t port, bool stock, bool *in_use)
 	int ret;
 
 	*in_use = false;
-	ret = bind_one(AF_INET, port, !stock, in_use);
+	ret = tcpport_bind_one(AF_INET, port, !stock, in_use);
 	if (ret != 0 || *in_use || stock) {
 		return ret;
 	}
-	return bind_one(AF_INET6, port, true, in_use);
+	return tcpport_bind_one(AF_INET6, port, true, in_use);
+}
+
+/* The least wrong bind probe of every port; the first failure is kept
+ * in ans->bind_err and ans->bind_port. */
+static int tcpport_bind_query(struct tcpport_answer *ans,
+			      const uint16_t *ports)
+{
+	size_t i;
+	int ret;
+
+	for (i = 0; i < ans->nports; i++) {
+		ret = tcpport_bind_probe(ports[i], false, &ans->listening[i]);
+		if (ret != 0) {
+			ans->bind_err = ret;
+			ans->bind_port = ports[i];
+			return ret;
+		}
+	}
+	return 0;
 }
 
 /*
  * The query
  */
+
+/* Ask with method @p m.  Why it failed is kept in the answer. */
+static int tcpport_ask(TALLOC_CTX *mem_ctx, const struct tcpport_opts *opts,
+		       enum tcpport_method m, struct tcpport_answer *ans,
+		       const uint16_t *ports)
+{
+	int ret = EINVAL;
+
+	tcpport_answer_reset(ans);
+	ans->method = m;
+	switch (m) {
+	case TCPPORT_NETLINK:
+		/*
+		 * Expected to fail where sock_diag is missing or
+		 * forbidden: EAFNOSUPPORT, EPROTONOSUPPORT, EACCES, EPERM
+		 * from socket(), ENOENT or EOPNOTSUPP from the kernel.
+		 * Any other failure also falls back: /proc answers the
+		 * same question, only more slowly.
+		 */
+		ret = tcpport_nl_query(mem_ctx, opts->deadline, ans, ports);
+		ans->netlink_err = ret;
+		break;
+	case TCPPORT_PROC:
+		ret = tcpport_proc_query(mem_ctx, ans->proc_root, ans, ports);
+		ans->proc_err = ret;
+		break;
+	case TCPPORT_BIND:
+		ret = tcpport_bind_query(ans, ports);
+		break;
+	}
+	return ret;
+}
 
 int tcpport_query(TALLOC_CTX *mem_ctx, const struct tcpport_opts *opts,
 		  const uint16_t *ports, size_t nports,
@@ -688,8 +736,7 @@ int tcpport_query(TALLOC_CTX *mem_ctx, const struct tcpport_opts *opts,
 	TALLOC_CTX *tmp_ctx = NULL;
 	struct tcpport_answer *a = NULL;
 	const char *root = NULL;
-	size_t i;
-	int ret = 0;
+	int ret = ENOMEM;
 
 	*ans = NULL;
 	if (opts == NULL) {
@@ -698,207 +745,35 @@ int tcpport_query(TALLOC_CTX *mem_ctx, const struct tcpport_opts *opts,
 	root = (opts->proc_root != NULL) ? opts->proc_root : "/proc";
 
 	tmp_ctx = talloc_new(mem_ctx);
-	if (tmp_ctx == NULL) {
-		return ENOMEM;
+	if (tmp_ctx != NULL) {
+		a = tcpport_answer_new(tmp_ctx, nports);
 	}
-	a = answer_new(tmp_ctx, nports);
-	if (a == NULL) {
-		ret = ENOMEM;
+	if (a != NULL) {
+		a->proc_root = talloc_strdup(a, root);
+	}
+	if (a == NULL || a->proc_root == NULL) {
 		goto done;
 	}
 
-	if (!opts->no_netlink) {
-		ret = nl_query(tmp_ctx, opts->deadline, a, ports);
-		if (ret == 0) {
-			a->method = TCPPORT_NETLINK;
-			goto found;
-		}
-		if (ret == ENOMEM) {
-			goto done;
-		}
-		/*
-		 * Expected where sock_diag is missing or forbidden:
-		 * EAFNOSUPPORT, EPROTONOSUPPORT, EACCES, EPERM from
-		 * socket(), ENOENT or EOPNOTSUPP from the kernel.  Any
-		 * other failure also falls back: /proc answers the same
-		 * question, only more slowly.
-		 */
-		clog(CLOG_DEBUG,
-		     "checktcpport: netlink: %s, reading %s/net/tcp",
-		     strerror(ret), root);
+	/* netlink, then /proc, then the bind probe as the last resort */
+	ret = opts->no_netlink ? EAGAIN
+			       : tcpport_ask(tmp_ctx, opts, TCPPORT_NETLINK,
+					     a, ports);
+	if (ret != 0 && ret != ENOMEM && !opts->no_proc) {
+		ret = tcpport_ask(tmp_ctx, opts, TCPPORT_PROC, a, ports);
 	}
-
-	if (!opts->no_proc) {
-		ret = proc_query(tmp_ctx, root, a, ports);
-		if (ret == 0) {
-			a->method = TCPPORT_PROC;
-			goto found;
-		}
-		if (ret == ENOMEM) {
-			goto done;
-		}
-		clog(CLOG_DEBUG, "checktcpport: %s/net/tcp: %s, "
-		     "using the bind probe", root, strerror(ret));
+	if (ret != 0 && ret != ENOMEM) {
+		ret = tcpport_ask(tmp_ctx, opts, TCPPORT_BIND, a, ports);
 	}
-
-	answer_reset(a);
-	for (i = 0; i < nports; i++) {
-		ret = tcpport_bind_probe(ports[i], false, &a->listening[i]);
-		if (ret != 0) {
-			clog(CLOG_DEBUG, "checktcpport: bind probe of port %u: "
-			     "%s", (unsigned)ports[i], strerror(ret));
-			goto done;
-		}
-	}
-	a->method = TCPPORT_BIND;
-
-found:
-	*ans = talloc_steal(mem_ctx, a);
-	ret = 0;
-done:
-	talloc_free(tmp_ctx);
-	return ret;
-}
-
-/*
- * The "ctdb" and "bind" checkers of the chain
- */
-
-/*
- * A checker's answer with its evidence, formatted on @p mem_ctx.
- * @return 0, or ENOMEM
- */
-static int checker_result(TALLOC_CTX *mem_ctx, struct check_result *res,
-			  enum check_status status, int err, uint16_t port,
-			  const char *fmt, ...)
-	__attribute__((format(printf, 6, 7)));
-
-static int checker_result(TALLOC_CTX *mem_ctx, struct check_result *res,
-			  enum check_status status, int err, uint16_t port,
-			  const char *fmt, ...)
-{
-	va_list ap;
-
-	res->status = status;
-	res->err = err;
-	res->port = port;
-	va_start(ap, fmt);
-	res->evidence = talloc_vasprintf(mem_ctx, fmt, ap);
-	va_end(ap);
-	return (res->evidence == NULL) ? ENOMEM : 0;
-}
-
-static int checker_ctdb_check(TALLOC_CTX *mem_ctx,
-			      const struct checker_env *env,
-			      const uint16_t *ports, size_t nports,
-			      struct check_result *res)
-{
-	TALLOC_CTX *tmp_ctx = NULL;
-	struct tcpport_answer *ans = NULL;
-	const struct tcpport_opts *opts = NULL;
-	struct tcpport_opts bounded = { .proc_root = NULL };
-	const char *how = NULL;
-	char *ev = NULL;
-	size_t i;
-	int ret;
-
-	memset(res, 0, sizeof(*res));
-	tmp_ctx = talloc_new(mem_ctx);
-	if (tmp_ctx == NULL) {
-		return ENOMEM;
-	}
-	opts = (env != NULL) ? env->tcp : NULL;
-	if (env != NULL && env->deadline != NULL &&
-	    (opts == NULL || opts->deadline == NULL)) {
-		/* the run's deadline bounds our waits too */
-		if (opts != NULL) {
-			bounded = *opts;
-		}
-		bounded.deadline = env->deadline;
-		opts = &bounded;
-	}
-
-	ret = tcpport_query(tmp_ctx, opts, ports, nports, &ans);
 	if (ret == ENOMEM) {
 		goto done;
 	}
 	if (ret != 0) {
-		ret = checker_result(mem_ctx, res, CHECK_CANNOT_RUN, ret, 0,
-				     "ctdb checktcpport: cannot read listening "
-				     "sockets: %s", strerror(ret));
-		goto done;
+		/* no method decided: the answer says why */
+		tcpport_answer_reset(a);
 	}
-	how = tcpport_method_name(ans->method);
-
-	for (i = 0; i < nports; i++) {
-		if (!ans->listening[i]) {
-			ret = checker_result(mem_ctx, res, CHECK_FAIL, 0,
-					     ports[i],
-					     "ctdb checktcpport %u: nothing "
-					     "listens (%s)",
-					     (unsigned)ports[i], how);
-			goto done;
-		}
-	}
-
-	res->status = CHECK_OK;
-	ev = talloc_strdup(tmp_ctx, "");
-	for (i = 0; ev != NULL && i < nports; i++) {
-		ev = talloc_asprintf_append(
-			ev, "%sctdb checktcpport %u: listening%s%s (%s)",
-			i > 0 ? "\n" : "", (unsigned)ports[i],
-			ans->addrs[i] != NULL ? " on " : "",
-			ans->addrs[i] != NULL ? ans->addrs[i] : "", how);
-	}
-	if (ev == NULL) {
-		ret = ENOMEM;
-		goto done;
-	}
-	res->evidence = talloc_steal(mem_ctx, ev);
-	ret = 0;
+	*ans = talloc_steal(mem_ctx, a);
 done:
 	talloc_free(tmp_ctx);
 	return ret;
 }
-
-static int checker_bind_check(TALLOC_CTX *mem_ctx,
-			      const struct checker_env *env,
-			      const uint16_t *ports, size_t nports,
-			      struct check_result *res)
-{
-	size_t i;
-
-	memset(res, 0, sizeof(*res));
-	for (i = 0; i < nports; i++) {
-		bool in_use = false;
-		int ret;
-
-		ret = tcpport_bind_probe(ports[i], true, &in_use);
-		if (ret != 0) {
-			return checker_result(mem_ctx, res, CHECK_CANNOT_RUN,
-					      ret, 0,
-					      "\"bind probe\" of port %u "
-					      "failed: %s", (unsigned)ports[i],
-					      strerror(ret));
-		}
-		if (!in_use) {
-			return checker_result(mem_ctx, res, CHECK_FAIL, 0,
-					      ports[i],
-					      "\"bind probe\" was able to "
-					      "bind to port %u",
-					      (unsigned)ports[i]);
-		}
-	}
-	res->status = CHECK_OK;
-	return 0;
-}
-
-const struct port_checker checker_ctdb = {
-	.name = "ctdb",
-	.check = checker_ctdb_check,
-};
-
-const struct port_checker checker_bind = {
-	.name = "bind",
-	.check = checker_bind_check,
-};

@@ -33,11 +33,22 @@ struct tcpport_opts {
 };
 
 struct tcpport_answer {
-	enum tcpport_method method;	/* what decided */
+	enum tcpport_method method;	/* what decided (or was tried last) */
 	size_t nports;
 	bool *listening;		/* [nports] */
 	char **addrs;			/* [nports]: "127.0.0.1:445 [::1]:445"
 					 * or NULL (not for TCPPORT_BIND) */
+	/*
+	 * Why the methods before @method did not decide, for the caller
+	 * to word: an errno, or 0 where the method was not tried (opts)
+	 * or answered.
+	 */
+	const char *proc_root;		/* the root read: "/proc" or opts' */
+	unsigned dumps_interrupted;	/* netlink dumps retried (0..2) */
+	int netlink_err;
+	int proc_err;
+	int bind_err;			/* the bind probe of bind_port failed */
+	uint16_t bind_port;
 };
 
 /** @brief "netlink", "/proc/net/tcp" or "bind probe". */
@@ -46,8 +57,12 @@ const char *tcpport_method_name(enum tcpport_method method);
 /**
  * @brief Which of @p ports have a listener, in this network namespace,
  * on any local IPv4 or IPv6 address.  Connections (ESTABLISHED,
- * TIME-WAIT, ...) never count.
+ * TIME-WAIT, ...) never count.  Nothing is printed or logged: the
+ * answer records which methods failed and why.
  * @param[in]  mem_ctx talloc parent of *ans
+ * @param[out] ans     set on success, and also when no method could
+ *                     decide (then ans->bind_err is the returned errno
+ *                     and no port is marked listening); NULL on ENOMEM
  * @return 0 on success, errno when no method could decide
  */
 int tcpport_query(TALLOC_CTX *mem_ctx, const struct tcpport_opts *opts,
@@ -94,8 +109,5 @@ int tcpport_parse_diag(struct tcpport_answer *ans, const uint16_t *ports,
  * @return 0, or the errno of another failure
  */
 int tcpport_bind_probe(uint16_t port, bool stock, bool *in_use);
-
-extern const struct port_checker checker_ctdb;
-extern const struct port_checker checker_bind;
 
 #endif

@@ -10,14 +10,16 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "checks/log.h"
 #include "checks/tcpport.h"
 #include "checks/util.h"
 #include "cmd/cmd.h"
+#include "compat/checkers.h"
 
 #define CHECKTCPPORT_USAGE "usage: ctdb checktcpport [-v] PORT"
 
 /* True for "-" followed by digits only: a negative number, not an option */
-static bool looks_negative(const char *s)
+static bool checktcpport_looks_negative(const char *s)
 {
 	return s != NULL && s[0] == '-' && s[1] != '\0' &&
 	       strspn(s + 1, "0123456789") == strlen(s + 1);
@@ -40,10 +42,14 @@ static void checktcpport_test_hooks(struct tcpport_opts *opts)
 	if (root != NULL && root[0] != '\0') {
 		opts->proc_root = root;
 		opts->no_netlink = true;
+		clog(CLOG_DEBUG, "checktcpport: netlink: not used "
+		     "(CTDB_TEST_PROC_ROOT is set)");
 	}
 	if (method != NULL && strcmp(method, "bind") == 0) {
 		opts->no_netlink = true;
 		opts->no_proc = true;
+		clog(CLOG_DEBUG, "checktcpport: netlink and /proc: not used "
+		     "(CTDB_TEST_TCPPORT_METHOD=bind)");
 	}
 }
 
@@ -61,8 +67,34 @@ static int checktcpport_run(TALLOC_CTX *mem_ctx,
 	uint16_t port = 0;
 	int opt;
 	int ret;
+	/*
+	 * POPT_AUTOHELP's own table, without its callback: the callback
+	 * exit()s, leaving everything allocated behind (LeakSanitizer).
+	 * Here poptGetNextOpt() returns them, in their place on the
+	 * command line as before, and they leave through done:.
+	 */
+	struct poptOption help_options[] = {
+		{
+			.longName = "help",
+			.shortName = '?',
+			.argInfo = POPT_ARG_NONE,
+			.val = '?',
+			.descrip = "Show this help message",
+		},
+		{
+			.longName = "usage",
+			.argInfo = POPT_ARG_NONE,
+			.val = 'u',
+			.descrip = "Display brief usage message",
+		},
+		POPT_TABLEEND
+	};
 	struct poptOption options[] = {
-		POPT_AUTOHELP
+		{
+			.argInfo = POPT_ARG_INCLUDE_TABLE,
+			.arg = help_options,
+			.descrip = "Help options:",
+		},
 		{
 			.longName = "verbose",
 			.shortName = 'v',
@@ -89,12 +121,21 @@ static int checktcpport_run(TALLOC_CTX *mem_ctx,
 	poptSetOtherOptionHelp(pc, "[OPTIONS] PORT");
 
 	while ((opt = poptGetNextOpt(pc)) > 0) {
-		/* every option stores its value itself */
+		/* the others store their values themselves */
+		if (opt == '?' || opt == 'u') {
+			if (opt == '?') {
+				poptPrintHelp(pc, stdout, 0);
+			} else {
+				poptPrintUsage(pc, stdout, 0);
+			}
+			ret = 0;
+			goto done;
+		}
 	}
 	if (opt < -1) {
 		const char *bad = poptBadOption(pc, 0);
 
-		if (looks_negative(bad)) {
+		if (checktcpport_looks_negative(bad)) {
 			fprintf(stderr, "checktcpport: invalid port \"%s\" "
 				"(expected 1..65535)\n", bad);
 		} else {
@@ -127,9 +168,13 @@ static int checktcpport_run(TALLOC_CTX *mem_ctx,
 		goto done;
 	}
 
+	/* -v: the DEBUG lines say why a method was not used */
+	clog_start(tmp_ctx, verbose ? CLOG_DEBUG : CLOG_WARNING);
 	checktcpport_test_hooks(&opts);
 
 	ret = tcpport_query(tmp_ctx, &opts, &port, 1, &ans);
+	ctdb_log_fallbacks(ans);
+	clog_flush(stdout);
 	if (ret != 0) {
 		fprintf(stderr, "checktcpport: cannot read listening sockets: "
 			"%s\n", strerror(ret));
@@ -154,6 +199,7 @@ static int checktcpport_run(TALLOC_CTX *mem_ctx,
 	}
 
 done:
+	clog_end();
 	if (pc != NULL) {
 		poptFreeContext(pc);
 	}

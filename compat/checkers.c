@@ -105,6 +105,21 @@ bool compat_field(const char *p, const char *end, unsigned col,
 	}
 }
 
+bool compat_some_line(const char *output,
+		      bool (*pred)(const char *line, const char *end))
+{
+	const char *pos = output;
+	const char *line = NULL;
+	const char *end = NULL;
+
+	while (compat_next_line(&pos, &line, &end)) {
+		if (pred(line, end)) {
+			return true;
+		}
+	}
+	return false;
+}
+
 bool compat_table_listens(const char *output, unsigned state_col,
 			  unsigned addr_col, uint16_t port)
 {

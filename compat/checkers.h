@@ -1,6 +1,7 @@
 /*
  * Every port checker by name, for the chain: the in-process "ctdb" and
- * "bind" from checks/, the external "nmap", "netstat" and "ss" here.
+ * "bind" (over checks/tcpport.c), the external "nmap", "netstat" and
+ * "ss".
  */
 #ifndef COMPAT_CHECKERS_H
 #define COMPAT_CHECKERS_H
@@ -12,12 +13,24 @@
 
 #include "checks/check.h"
 
+struct tcpport_answer;
+
+/* compat/ctdb.c: the old script's "ctdb checktcpport", in-process */
+extern const struct port_checker checker_ctdb;
+extern const struct port_checker checker_bind;
 extern const struct port_checker checker_nmap;
 extern const struct port_checker checker_netstat;
 extern const struct port_checker checker_ss;
 
 /* NULL-terminated: ctdb, bind, nmap, netstat, ss */
 extern const struct port_checker *const compat_checkers[];
+
+/**
+ * @brief clog() at DEBUG why the methods before @p ans->method did not
+ * decide ("checktcpport: netlink: ..., reading /proc/net/tcp"), as
+ * "ctdb checktcpport -v" and the "ctdb" checker say it.  NULL: nothing.
+ */
+void ctdb_log_fallbacks(const struct tcpport_answer *ans);
 
 /**
  * @brief Pure parsers of each tool's output: is @p port listening?
@@ -54,6 +67,13 @@ bool compat_next_line(const char **pos, const char **line, const char **end);
  */
 bool compat_field(const char *p, const char *end, unsigned col,
 		  const char **field, size_t *len);
+
+/**
+ * @brief True when some line of @p output (as compat_next_line() cuts
+ * it) satisfies @p pred.
+ */
+bool compat_some_line(const char *output,
+		      bool (*pred)(const char *line, const char *end));
 
 /**
  * @brief True when a table of sockets has a line whose (0-based)

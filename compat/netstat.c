@@ -21,19 +21,15 @@ bool netstat_parse(const char *output, uint16_t port)
 				    NETSTAT_ADDR_COL, port);
 }
 
+static bool netstat_is_header(const char *line, const char *end)
+{
+	return (size_t)(end - line) >= 6 && strncmp(line, "Proto ", 6) == 0;
+}
+
 /* netstat always prints its column header, even with no sockets. */
 static bool netstat_understood(const char *output)
 {
-	const char *pos = output;
-	const char *line = NULL;
-	const char *end = NULL;
-
-	while (compat_next_line(&pos, &line, &end)) {
-		if (strncmp(line, "Proto ", 6) == 0) {
-			return true;
-		}
-	}
-	return false;
+	return compat_some_line(output, netstat_is_header);
 }
 
 static int netstat_check(TALLOC_CTX *mem_ctx, const struct checker_env *env,

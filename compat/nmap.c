@@ -81,22 +81,18 @@ bool nmap_parse(const char *output, uint16_t port)
 	return false;
 }
 
+static bool nmap_has_ports(const char *line, const char *end)
+{
+	const char *fend = NULL;
+
+	return nmap_ports_field(line, end, &fend) != NULL;
+}
+
 /* Understood: some "Host:" line carries a "Ports:" field (possibly
  * empty, "Ports: \tIgnored State: closed (100)"). */
 static bool nmap_understood(const char *output)
 {
-	const char *pos = output;
-	const char *line = NULL;
-	const char *end = NULL;
-
-	while (compat_next_line(&pos, &line, &end)) {
-		const char *fend = NULL;
-
-		if (nmap_ports_field(line, end, &fend) != NULL) {
-			return true;
-		}
-	}
-	return false;
+	return compat_some_line(output, nmap_has_ports);
 }
 
 static int nmap_check(TALLOC_CTX *mem_ctx, const struct checker_env *env,

@@ -242,7 +242,7 @@ python3 "$TOP/tests/bench/conns.py" "$CPORT" "$CONNS" "$SB/conns.ready" \
 CONNS_PID=$!
 for ((i = 0; i < 600; i++)); do
 	[ -s "$SB/conns.ready" ] && break
-	sb_alive "$CONNS_PID" || break
+	alive "$CONNS_PID" || break
 	sleep 0.1
 done
 [ -s "$SB/conns.ready" ] ||

@@ -30,13 +30,15 @@
 #   cl_ctdb I ARGS...            the stock ctdb tool on node I
 #   cl_cleanup                   the EXIT trap
 
+# ok, not_ok, check, skip, now_ms, alive
+# shellcheck source=tests/lib/tap.sh
+. "$(dirname "${BASH_SOURCE[0]}")/../lib/tap.sh"
+
 CL_NODES="1 2 3"
 CL_P=
 SB=
 CL_LOCK_WAIT=0
 CL_NETNS_DIR_EXISTED=1
-CL_FAILED=0
-CL_COUNT=0
 CL_LOCK=/run/lock/ctdb-checksamba-cluster.lock
 # the integration sandbox rewrites /etc/samba/smb.conf while it runs:
 # hold its lock so that the before/after checksums of /etc mean something
@@ -46,43 +48,6 @@ CL_SMB_PORT=445
 declare -A HOLDER=() SMBD_PID=() CTDBD_PID=() CLIENT_PID=()
 
 # ---------------------------------------------------------------- results
-
-cl_skip()
-{
-	echo "# SKIP: $*"
-	echo "cannot run here: $*" >&2
-	exit 77
-}
-
-ok()
-{
-	CL_COUNT=$((CL_COUNT + 1))
-	echo "ok - $1"
-}
-
-not_ok()
-{
-	local what=$1 l
-	shift
-	CL_COUNT=$((CL_COUNT + 1))
-	CL_FAILED=$((CL_FAILED + 1))
-	echo "not ok - $what"
-	for l in "$@"; do
-		printf '%s\n' "$l" | sed 's/^/  # /'
-	done
-}
-
-# check WHAT CMD...: ok when CMD succeeds
-check()
-{
-	local what=$1
-	shift
-	if "$@"; then
-		ok "$what"
-	else
-		not_ok "$what" "failed: $*"
-	fi
-}
 
 now()
 {
@@ -120,15 +85,6 @@ wait_for()
 
 # ---------------------------------------------------------------- processes
 
-cl_alive()
-{
-	local s
-	s=$(cat "/proc/$1/stat" 2>/dev/null) || return 1
-	s=${s##*) }
-	s=${s%% *}
-	[ "$s" != Z ] && [ "$s" != X ]
-}
-
 # cl_stop_pids SIG SECONDS PID...: signal, wait, then KILL
 cl_stop_pids()
 {
@@ -139,11 +95,11 @@ cl_stop_pids()
 	done
 	for pid in "$@"; do
 		i=0
-		while cl_alive "$pid" && [ "$i" -lt $((secs * 10)) ]; do
+		while alive "$pid" && [ "$i" -lt $((secs * 10)) ]; do
 			sleep 0.1
 			i=$((i + 1))
 		done
-		cl_alive "$pid" && kill -KILL "$pid" 2>/dev/null
+		alive "$pid" && kill -KILL "$pid" 2>/dev/null
 	done
 	for pid in "$@"; do
 		wait "$pid" 2>/dev/null
@@ -166,19 +122,19 @@ cl_init()
 {
 	local c t0
 	[ "$(id -u)" = 0 ] ||
-		cl_skip "needs root (network and mount namespaces, ctdbd, smbd)"
+		skip "needs root (network and mount namespaces, ctdbd, smbd)"
 	for c in ip nsenter unshare setsid timeout flock ctdbd smbd \
 		testparm smbclient ss awk sha256sum make; do
 		command -v "$c" >/dev/null 2>&1 ||
-			cl_skip "command $c not found (Debian: apt-get install ctdb samba smbclient iproute2 util-linux)"
+			skip "command $c not found (Debian: apt-get install ctdb samba smbclient iproute2 util-linux)"
 	done
-	[ -x /usr/bin/ctdb ] || cl_skip "/usr/bin/ctdb not found (apt-get install ctdb)"
-	[ -n "${EPOCHREALTIME:-}" ] || cl_skip "bash 5 needed (EPOCHREALTIME)"
+	[ -x /usr/bin/ctdb ] || skip "/usr/bin/ctdb not found (apt-get install ctdb)"
+	[ -n "${EPOCHREALTIME:-}" ] || skip "bash 5 needed (EPOCHREALTIME)"
 	[ -d /run/netns ] || CL_NETNS_DIR_EXISTED=0
 	CL_P=ccs$$
 	if ! ip netns add "$CL_P-probe" 2>/dev/null; then
 		cl_netns_dir_restore
-		cl_skip "ip netns is not available (no network namespaces here)"
+		skip "ip netns is not available (no network namespaces here)"
 	fi
 	ip netns del "$CL_P-probe"
 	cl_netns_dir_restore
@@ -343,7 +299,7 @@ cl_holder_start()
 		</dev/null >"$d/log/holder.out" 2>&1 8>&- 9>&- &
 	HOLDER[$i]=$!
 	while [ ! -e "$d/ready" ]; do
-		if ! cl_alive "${HOLDER[$i]}" || [ "$i2" -ge 100 ]; then
+		if ! alive "${HOLDER[$i]}" || [ "$i2" -ge 100 ]; then
 			echo "# holder for $i failed:" >&2
 			sed 's/^/#   /' "$d/log/holder.out" >&2
 			return 1
@@ -389,7 +345,7 @@ cl_smbd_start()
 	# no "Killed" job notice when a test kills it
 	disown "${SMBD_PID[$i]}"
 	until cl_listening "$i"; do
-		if ! cl_alive "${SMBD_PID[$i]}" || [ "$n" -ge 150 ]; then
+		if ! alive "${SMBD_PID[$i]}" || [ "$n" -ge 150 ]; then
 			echo "# smbd on node $i did not listen:" >&2
 			tail -n 20 "$SB/n$i/log/smbd.out" | sed 's/^/#   /' >&2
 			return 1
@@ -448,7 +404,7 @@ cl_teardown()
 	# something a test should do); then ctdbd by PID (its shutdown
 	# event releases the public addresses)
 	for i in "${!CTDBD_PID[@]}"; do
-		cl_alive "${CTDBD_PID[$i]}" || continue
+		alive "${CTDBD_PID[$i]}" || continue
 		CL_TIMEOUT=5 cl_ctdb "$i" event script disable legacy 50.samba \
 			>/dev/null 2>&1
 	done

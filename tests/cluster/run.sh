@@ -72,7 +72,7 @@ all_running()
 {
 	local i
 	for i in $CL_NODES; do
-		cl_alive "${CTDBD_PID[$i]}" || return 2
+		alive "${CTDBD_PID[$i]}" || return 2
 		[ "$(cl_runstate "$i")" = RUNNING ] || return 1
 	done
 }
@@ -487,6 +487,6 @@ row "smbd killed, client lingering" "$R2"
 [ -n "$R3" ] && row "same, stock 50.samba.script" "$R3"
 echo "# cluster built and balanced in $T_UP s; whole run $(elapsed "$T_START") s" \
 	"(lock wait $CL_LOCK_WAIT s, teardown $(elapsed "$T_END_SCEN") s)"
-echo "# $CL_COUNT assertions, $CL_FAILED failed"
-[ "$CL_FAILED" = 0 ] && exit 0
+echo "# $TAP_COUNT assertions, $TAP_FAILED failed"
+[ "$TAP_FAILED" = 0 ] && exit 0
 exit 1

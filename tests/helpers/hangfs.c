@@ -1,6 +1,6 @@
 /*
  * hangfs: a tiny FUSE filesystem for the hung-share tests
- * (tests/scenarios/checksamba.fault.*.sh).
+ * (tests/scenarios/checksamba.hungfs.001.sh).
  *
  *   HANGFS_BLOCK_FILE=FILE hangfs MOUNTPOINT
  *

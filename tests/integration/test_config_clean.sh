@@ -11,9 +11,9 @@ M=CTDB_MANAGES_SAMBA=yes
 
 sb_smbconf_write "foo bar = baz"
 t_run testparm -v -s
-t_assert "testparm 4.17: stdout has no WARNING/ERROR/Unknown line" \
+check "testparm 4.17: stdout has no WARNING/ERROR/Unknown line" \
 	test -z "$(grep -E '^(WARNING|ERROR|Unknown)' <<<"$T_OUT")"
-t_assert "testparm 4.17: stderr says Unknown parameter encountered" \
+check "testparm 4.17: stderr says Unknown parameter encountered" \
 	grep -q '^Unknown parameter encountered: "foo bar"' <<<"$T_ERR"
 
 checksamba $M

@@ -30,7 +30,7 @@ REAL_STATE=/var/lib/ctdb/scripts/service/samba
 t_run make -s install PREFIX="$SB/prefix"
 t_rc "make install PREFIX=sandbox" 0
 [ "$T_RC" = 0 ] || sb_done
-t_assert "front-end installed" test -x "$SB/prefix/bin/ctdb"
+check "front-end installed" test -x "$SB/prefix/bin/ctdb"
 
 if sb_ctdbd_start; then
 	ok "ctdbd (test mode) reaches RUNNING"
@@ -46,18 +46,18 @@ STOCK=/usr/share/ctdb/events/legacy/50.samba.script
 t_run make -s install-eventscript PREFIX="$SB/prefix" CTDB_BASE="$SB/etc-ctdb"
 t_rc "make install-eventscript CTDB_BASE=sandbox" 0
 [ "$T_RC" = 0 ] || sb_done
-t_assert "50.samba.script is a regular file now" \
+check "50.samba.script is a regular file now" \
 	test -f "$LEG/50.samba.script" -a ! -L "$LEG/50.samba.script"
-t_assert "it execs the installed front-end" \
+check "it execs the installed front-end" \
 	grep -qF "$SB/prefix/bin/ctdb checksamba --managed" "$LEG/50.samba.script"
 if [ -f "$STOCK" ]; then
-	t_assert "the previous link is kept as a backup" \
+	check "the previous link is kept as a backup" \
 		test "$(readlink "$LEG/50.samba.script.orig")" = "$STOCK"
 fi
 
 t_run sb_ctdb event script enable legacy 50.samba
 t_rc "ctdb event script enable legacy 50.samba" 0
-t_assert "enabled script is executable" test -x "$LEG/50.samba.script"
+check "enabled script is executable" test -x "$LEG/50.samba.script"
 t_run sb_ctdb event script list legacy
 t_contains "event script list shows it enabled" "* 50.samba"
 
@@ -65,33 +65,33 @@ run_monitor
 t_rc "smbd up: ctdb event run 30 legacy monitor exits 0" 0
 t_run sb_ctdb event status legacy monitor
 t_rc "smbd up: ctdb event status exits 0" 0
-t_assert "smbd up: event status shows 50.samba OK" \
+check "smbd up: event status shows 50.samba OK" \
 	grep -qE '^50\.samba +OK ' <<<"$T_OUT"
 [ "$T_RC" = 0 ] || echo "$T_OUT" | sed 's/^/  /'
-t_assert "modern state dir is CTDB_SCRIPT_VARDIR/service/samba (in the sandbox)" \
+check "modern state dir is CTDB_SCRIPT_VARDIR/service/samba (in the sandbox)" \
 	test -s "$SB/scripts/service/samba/smb.conf.cache"
 t_run sb_ctdb scriptstatus
 if grep -q 'Unknown command\|Invalid command' <<<"$T_OUT$T_ERR"; then
 	echo "# ctdb scriptstatus is not supported by this ctdb"
 else
-	t_assert "smbd up: ctdb scriptstatus shows 50.samba OK" \
+	check "smbd up: ctdb scriptstatus shows 50.samba OK" \
 		grep -qE '^50\.samba +OK ' <<<"$T_OUT"
 fi
 
 sb_smbd_stop
 run_monitor
-t_assert "smbd down: ctdb event run fails (exit $T_RC)" test "$T_RC" != 0
+check "smbd down: ctdb event run fails (exit $T_RC)" test "$T_RC" != 0
 t_contains "smbd down: event run says the monitor event failed" \
 	"Event monitor in legacy failed"
 t_run sb_ctdb event status legacy monitor
 t_rc "smbd down: ctdb event status exits 1" 1
-t_assert "smbd down: event status shows 50.samba ERROR" \
+check "smbd down: event status shows 50.samba ERROR" \
 	grep -qE '^50\.samba +ERROR ' <<<"$T_OUT"
-t_assert "smbd down: OUTPUT starts with our ERROR line" \
+check "smbd down: OUTPUT starts with our ERROR line" \
 	grep -qxF "  OUTPUT: ERROR: samba tcp port $SB_P1 is not responding" <<<"$T_OUT"
 t_run sb_ctdb scriptstatus
 if ! grep -q 'Unknown command\|Invalid command' <<<"$T_OUT$T_ERR"; then
-	t_assert "smbd down: ctdb scriptstatus shows our ERROR line" \
+	check "smbd down: ctdb scriptstatus shows our ERROR line" \
 		grep -qxF "  OUTPUT: ERROR: samba tcp port $SB_P1 is not responding" <<<"$T_OUT"
 fi
 
@@ -99,7 +99,7 @@ sb_smbd_start || not_ok "smbd restarts"
 run_monitor
 t_rc "smbd back: monitor exits 0" 0
 t_run sb_ctdb event status legacy monitor
-t_assert "smbd back: event status OK again" grep -qE '^50\.samba +OK ' <<<"$T_OUT"
+check "smbd back: event status OK again" grep -qE '^50\.samba +OK ' <<<"$T_OUT"
 
 t_run sb_ctdb event script disable legacy 50.samba
 t_rc "script disabled again" 0
@@ -109,12 +109,12 @@ gone()
 {
 	local p
 	for p in $CPIDS; do
-		sb_alive "$p" && return 1
+		alive "$p" && return 1
 	done
 	return 0
 }
-t_assert "ctdbd and ctdb-eventd stopped ($CPIDS)" gone
+check "ctdbd and ctdb-eventd stopped ($CPIDS)" gone
 if [ "$real_state_before" = 0 ]; then
-	t_assert "real $REAL_STATE untouched" test ! -e "$REAL_STATE"
+	check "real $REAL_STATE untouched" test ! -e "$REAL_STATE"
 fi
 sb_done

@@ -21,12 +21,12 @@ time.sleep(120)
 CLIENT=$!
 for _ in $(seq 50); do [ -s "$SB/client.port" ] && break; sleep 0.1; done
 CPORT=$(cat "$SB/client.port" 2>/dev/null)
-t_assert "client connected to smbd" test -n "$CPORT"
+check "client connected to smbd" test -n "$CPORT"
 states()
 {
 	ss -Htan "( sport = :$SB_P1 )" | awk '{print $1}' | sort -u | tr '\n' ' '
 }
-t_assert "server side ESTAB while smbd runs" grep -q ESTAB <<<"$(states)"
+check "server side ESTAB while smbd runs" grep -q ESTAB <<<"$(states)"
 
 sb_smbd_stop
 S=$(states)
@@ -36,7 +36,7 @@ if grep -q LISTEN <<<"$S"; then
 else
 	ok "nothing listens on P1 after smbd stopped"
 fi
-t_assert "server side lingers (FIN-WAIT-2) while the client holds" \
+check "server side lingers (FIN-WAIT-2) while the client holds" \
 	grep -q FIN-WAIT-2 <<<"$S"
 
 T0=$(date +%s%N)
@@ -49,7 +49,7 @@ T1=$(date +%s%N)
 t_rc "lingering FIN-WAIT-2: checksamba exits 1" 1
 t_first "lingering FIN-WAIT-2: port ERROR line first" \
 	"ERROR: samba tcp port $SB_P1 is not responding"
-t_assert "lingering: all three answered within 5 s" \
+check "lingering: all three answered within 5 s" \
 	test $(((T1 - T0) / 1000000)) -lt 5000
 # informational: the stock probe binds without SO_REUSEADDR and is
 # fooled; a probe with SO_REUSEADDR is not (the accepted socket inherited
@@ -63,7 +63,7 @@ sb_stop_pid "$CLIENT"
 for _ in $(seq 20); do grep -q TIME-WAIT <<<"$(states)" && break; sleep 0.1; done
 S=$(states)
 echo "# sockets on port $SB_P1 after the client closed: $S"
-t_assert "server side in TIME-WAIT after the client closed" grep -q TIME-WAIT <<<"$S"
+check "server side in TIME-WAIT after the client closed" grep -q TIME-WAIT <<<"$S"
 t_run /usr/bin/ctdb checktcpport "$SB_P1"
 t_rc "TIME-WAIT: stock ctdb checktcpport still says 98" 98
 t_run "$SB_FRONTEND" checktcpport "$SB_P1"

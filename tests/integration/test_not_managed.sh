@@ -19,9 +19,9 @@ for smbd in down up; do
 	done
 	checksamba -- -v
 	t_rc "smbd $smbd, not managed, -v: exit 0" 0
-	t_assert "smbd $smbd, not managed: nothing written in state/var dirs" empty
+	check "smbd $smbd, not managed: nothing written in state/var dirs" empty
 done
 rm -rf "$SB/state"
 checksamba
-t_assert "not managed: missing state dir not created" test ! -e "$SB/state"
+check "not managed: missing state dir not created" test ! -e "$SB/state"
 sb_done

@@ -16,10 +16,10 @@ t_silent "healthy (CTDB_MANAGED_SERVICES): no output"
 checksamba $M -- --managed
 t_rc "healthy --managed: exit 0" 0
 t_silent "healthy --managed: no output"
-t_assert "state dir holds the smb.conf cache" test -s "$SB/state/smb.conf.cache"
+check "state dir holds the smb.conf cache" test -s "$SB/state/smb.conf.cache"
 checksamba $M -- -v
 t_rc "healthy -v: exit 0" 0
-t_assert "healthy -v: prints the steps" test -n "$T_OUT$T_ERR"
+check "healthy -v: prints the steps" test -n "$T_OUT$T_ERR"
 
 sb_smbd_stop
 checksamba $M

@@ -61,24 +61,24 @@ for how in exit0 fail SIGINT SIGTERM; do
 	read -r CSB CSMBD <"$SB/child.sb"
 	case $how in
 	SIG*)
-		t_assert "$how: sandbox smb.conf installed while running" \
+		check "$how: sandbox smb.conf installed while running" \
 			grep -qF "$CSB/priv" "$SB_ETC_CONF"
 		kill -"${how#SIG}" "$CHILD"
 		;;
 	esac
-	for _ in $(seq 100); do sb_alive "$CHILD" || break; sleep 0.1; done
+	for _ in $(seq 100); do alive "$CHILD" || break; sleep 0.1; done
 	wait "$CHILD" 2>/dev/null
 	rc=$?
 	case $how in
 	exit0) want=0 ;; fail) want=1 ;; SIGINT) want=130 ;; SIGTERM) want=143 ;;
 	esac
-	t_assert "$how: child exit status $rc = $want" test "$rc" = "$want"
-	t_assert "$how: /etc/samba/smb.conf restored exactly" \
+	check "$how: child exit status $rc = $want" test "$rc" = "$want"
+	check "$how: /etc/samba/smb.conf restored exactly" \
 		test "$(conf_id)" = "$BEFORE"
-	t_assert "$how: smbd $CSMBD stopped" eval '! sb_alive "$CSMBD"'
-	t_assert "$how: sandbox directory removed" test ! -e "$CSB"
+	check "$how: smbd $CSMBD stopped" eval '! alive "$CSMBD"'
+	check "$how: sandbox directory removed" test ! -e "$CSB"
 	left=$(SB=$CSB sb_leftovers)
-	t_assert "$how: no process left in the sandbox" test -z "$left"
+	check "$how: no process left in the sandbox" test -z "$left"
 	[ -z "$left" ] || echo "$left" | sed 's/^/  /'
 done
 sb_done

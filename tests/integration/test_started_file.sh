@@ -16,7 +16,7 @@ touch "$STARTED"
 checksamba $M
 t_rc "legacy, fresh started file, smbd down: exit 1" 1
 t_first "legacy, fresh started file: INFO line first" "$INFO"
-t_assert "legacy: started file kept while unhealthy" test -e "$STARTED"
+check "legacy: started file kept while unhealthy" test -e "$STARTED"
 
 touch -d '-2 minutes' "$STARTED"
 checksamba $M
@@ -31,7 +31,7 @@ sb_smbd_start || not_ok "smbd restarts"
 checksamba $M
 t_rc "legacy, smbd back: exit 0" 0
 t_silent "legacy, smbd back: no output"
-t_assert "legacy: healthy run removed samba.started" test ! -e "$STARTED"
+check "legacy: healthy run removed samba.started" test ! -e "$STARTED"
 
 # modern mode: "started" in the state directory (--state-dir here)
 touch "$SB/state/started"
@@ -39,11 +39,11 @@ sb_smbd_stop
 checksamba -- --managed
 t_rc "--managed, fresh started file, smbd down: exit 1" 1
 t_first "--managed, fresh started file: INFO line first" "$INFO"
-t_assert "--managed: legacy started file not used" test ! -e "$STARTED"
+check "--managed: legacy started file not used" test ! -e "$STARTED"
 sb_smbd_start || not_ok "smbd restarts"
 checksamba -- --managed
 t_rc "--managed, smbd back: exit 0" 0
 t_silent "--managed, smbd back: no output"
-t_assert "--managed: healthy run removed state-dir/started" \
+check "--managed: healthy run removed state-dir/started" \
 	test ! -e "$SB/state/started"
 sb_done

@@ -5,7 +5,7 @@
 sb_require_cmds winbindd wbinfo
 sb_init
 if sb_winbind_system_running; then
-	sb_skip "a winbindd already answers on /run/samba/winbindd; not disturbing it"
+	skip "a winbindd already answers on /run/samba/winbindd; not disturbing it"
 fi
 sb_smbconf_write
 sb_smbd_start || { not_ok "smbd starts"; sb_done; }

@@ -94,14 +94,12 @@ mkfifo "$SB/fifo"
 mkdir -p "$SB/dir"
 head -c 1100000 /dev/zero | tr '\0' '#' >"$SB/big"
 for f in "$SB/fifo" "$SB/dir" /dev/null "$SB/big"; do
-	test_count=$((test_count + 1))
 	timeout 5 "$CTDB_FRONTEND" checksamba --config "$f" >/dev/null 2>"$SB/err"
 	rc=$?
 	if [ $rc -eq 22 ] && grep -q "cannot read --config" "$SB/err"; then
-		echo "ok - --config $f: usage error"
+		ok "--config $f: usage error"
 	else
-		echo "not ok - --config $f: exit $rc"
-		test_failures=$((test_failures + 1))
+		not_ok "--config $f: exit $rc" "$(cat "$SB/err")"
 	fi
 done
 
@@ -115,15 +113,13 @@ bounce="$SB/bounce"
 printf '#!/bin/sh\nexec "%s" "$@"\n' "$CTDB_FRONTEND" >"$bounce"
 chmod +x "$bounce"
 for d in -99999999999 99999999999999999999 abc ""; do
-	test_count=$((test_count + 1))
 	out=$(CTDB_FRONTEND_DEPTH=$d CTDB_REAL_TOOL=$bounce \
 		timeout 10 "$CTDB_FRONTEND" status 2>&1)
 	rc=$?
 	if [ $rc -eq 1 ] && grep -q "refusing to loop" <<<"$out"; then
-		echo "ok - CTDB_FRONTEND_DEPTH='$d': refused"
+		ok "CTDB_FRONTEND_DEPTH='$d': refused"
 	else
-		echo "not ok - CTDB_FRONTEND_DEPTH='$d': exit $rc"
-		test_failures=$((test_failures + 1))
+		not_ok "CTDB_FRONTEND_DEPTH='$d': exit $rc" "$out"
 	fi
 done
 finish

@@ -32,6 +32,6 @@ listen_ports 1
 sed -i "/smb ports/d" "$FAKE_SMBCONF"
 smbconf_global "smb ports = $PORT1"
 touch "$SB/afile"
-ok "WARNING: state directory \"$SB/afile/x\" not usable (Not a directory) - running without cache"
+required_result 0 "WARNING: state directory \"$SB/afile/x\" not usable (Not a directory) - running without cache"
 simple_test --state-dir="$SB/afile/x"
 finish

@@ -48,7 +48,6 @@ if command -v strace >/dev/null; then
 		echo "# skipped: execve count ($CTDB_FRONTEND is a wrapper)"
 	fi
 else
-	echo "not ok - strace is needed (scripts/install-deps.sh installs it)"
-	test_failures=$((test_failures + 1))
+	not_ok "strace is needed (scripts/install-deps.sh installs it)"
 fi
 finish

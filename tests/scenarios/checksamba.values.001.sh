@@ -24,14 +24,12 @@ done
 define_test "usage errors: exit 22"
 for args in "--ports=abc" "--ports=0" "--timeout=0" "--timeout=x" \
 	"--nonesuch" "extra"; do
-	test_count=$((test_count + 1))
 	"$CTDB_FRONTEND" checksamba $args >/dev/null 2>"$SB/err"
 	rc=$?
 	if [ $rc -eq 22 ] && [ -s "$SB/err" ]; then
-		echo "ok - usage error for $args"
+		ok "usage error for $args"
 	else
-		echo "not ok - usage error for $args (exit $rc)"
-		test_failures=$((test_failures + 1))
+		not_ok "usage error for $args (exit $rc)"
 	fi
 done
 

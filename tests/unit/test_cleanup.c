@@ -1,7 +1,13 @@
 /*
  * Unit tests for checks/cleanup.c: the stamp file, the period and the
  * lock that keeps two cleanups from running at once.  A stub smbstatus
- * first on PATH records that it ran and then sleeps for a while.
+ * first on PATH records that it ran and then runs until the test
+ * releases it (5 s at most), so that nothing waits on a fixed sleep.
+ *
+ * "Nothing was started" is decided at once: a started smbstatus holds
+ * the lock before cleanup_periodic() returns (run_detached() forks it
+ * with the locked descriptor), so a free lock means no start; the
+ * marker is looked at again after a short pause.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -29,6 +35,7 @@ struct fixture {
 	char *marker;		/* the stub writes its arguments here */
 	char *stamp;
 	char *lock;
+	char *release;		/* the stub exits once this exists */
 	char *old_path;
 };
 
@@ -59,6 +66,7 @@ static int setup(void **state)
 	fx.stamp = talloc_asprintf(fx.state, "%s/periodic_cleanup", fx.state);
 	fx.lock = talloc_asprintf(fx.state, "%s/periodic_cleanup.lock",
 				  fx.state);
+	fx.release = talloc_asprintf(fx.state, "%s/release", fx.dir);
 	stub = talloc_asprintf(fx.state, "%s/smbstatus", fx.bin);
 	fx.old_path = talloc_strdup(fx.state, path != NULL ? path : "/bin");
 	newpath = talloc_asprintf(fx.state, "%s:%s", fx.bin, fx.old_path);
@@ -74,8 +82,11 @@ static int setup(void **state)
 	fprintf(f, "#!/bin/sh\n"
 		   "echo \"$@\" > '%s.tmp'\n"
 		   "mv '%s.tmp' '%s'\n"
-		   "sleep 2\n",
-		fx.marker, fx.marker, fx.marker);
+		   "i=0\n"
+		   "while [ ! -e '%s' ] && [ $i -lt 500 ]; do\n"
+		   "\tsleep 0.01; i=$((i + 1))\n"
+		   "done\n",
+		fx.marker, fx.marker, fx.marker, fx.release);
 	if (fclose(f) != 0 || chmod(stub, 0755) != 0) {
 		return -1;
 	}
@@ -83,23 +94,29 @@ static int setup(void **state)
 	return 0;
 }
 
-/* Wait (at most 5 s) until no cleanup holds the lock any more */
+/* Let a running stub exit, and wait (at most 5 s) until no cleanup
+ * holds the lock any more; the next stub runs until released again */
 static void wait_for_unlock(void)
 {
+	FILE *f = NULL;
 	int i;
 	int fd;
 
+	f = fopen(fx.release, "w");
+	if (f != NULL) {
+		fclose(f);
+	}
 	fd = open(fx.lock, O_RDWR | O_CLOEXEC);
-	if (fd < 0) {
-		return;
-	}
-	for (i = 0; i < 50; i++) {
-		if (flock(fd, LOCK_EX | LOCK_NB) == 0) {
-			break;
+	if (fd >= 0) {
+		for (i = 0; i < 1000; i++) {
+			if (flock(fd, LOCK_EX | LOCK_NB) == 0) {
+				break;
+			}
+			sleep_ms(5);
 		}
-		sleep_ms(100);
+		close(fd);
 	}
-	close(fd);
+	unlink(fx.release);
 }
 
 static int teardown(void **state)
@@ -112,6 +129,7 @@ static int teardown(void **state)
 	unlink(stub);
 	unlink(fx.stamp);
 	unlink(fx.lock);
+	unlink(fx.release);
 	rmdir(fx.bin);
 	rmdir(fx.state);
 	rmdir(fx.dir);
@@ -162,15 +180,24 @@ static bool lock_held(void)
 	return held;
 }
 
+/* No smbstatus was started: the lock is free at once, and no marker
+ * shows up in the next 20 ms either */
+static void assert_not_started(void)
+{
+	assert_false(lock_held());
+	sleep_ms(20);
+	assert_false(exists(fx.marker));
+}
+
 static bool wait_for_marker(void)
 {
 	int i;
 
-	for (i = 0; i < 30; i++) {
+	for (i = 0; i < 600; i++) {
 		if (exists(fx.marker)) {
 			return true;
 		}
-		sleep_ms(100);
+		sleep_ms(5);
 	}
 	return false;
 }
@@ -185,8 +212,7 @@ static void test_first_run_creates_stamp(void **state)
 	assert_true(exists(fx.stamp));
 	assert_true(stamp_age() <= 2);
 	/* nothing was started */
-	sleep_ms(300);
-	assert_false(exists(fx.marker));
+	assert_not_started();
 
 	/* a fresh stamp: still nothing */
 	assert_int_equal(cleanup_periodic(fx.state, 10, NULL, &started), 0);
@@ -195,8 +221,7 @@ static void test_first_run_creates_stamp(void **state)
 	set_stamp_age(9 * 60);
 	assert_int_equal(cleanup_periodic(fx.state, 10, NULL, &started), 0);
 	assert_false(started);
-	sleep_ms(300);
-	assert_false(exists(fx.marker));
+	assert_not_started();
 	assert_true(stamp_age() >= 9 * 60);
 }
 
@@ -208,11 +233,11 @@ static void test_old_stamp_starts_smbstatus(void **state)
 	int64_t t0;
 
 	set_stamp_age(11 * 60);
-	t0 = time(NULL);
+	t0 = util_now_ms();
 	assert_int_equal(cleanup_periodic(fx.state, 10, NULL, &started), 0);
 	assert_true(started);
-	/* not waited for: back long before the stub's 2 s sleep ends */
-	assert_true(time(NULL) - t0 <= 1);
+	/* not waited for: back while the stub runs (until released) */
+	assert_true(util_now_ms() - t0 < 1000);
 	assert_true(stamp_age() <= 2);
 
 	assert_true(wait_for_marker());
@@ -231,7 +256,8 @@ static void test_old_stamp_starts_smbstatus(void **state)
 	assert_int_equal(cleanup_periodic(fx.state, 10, NULL, &started), 0);
 	assert_false(started);
 	assert_true(stamp_age() >= 11 * 60);
-	sleep_ms(300);
+	/* (the first stub holds the lock: only the marker can tell) */
+	sleep_ms(50);
 	assert_false(exists(fx.marker));
 
 	/* once it has exited the lock is free and a cleanup may start */
@@ -259,8 +285,7 @@ static void test_period_zero(void **state)
 	set_stamp_age(24 * 3600);
 	assert_int_equal(cleanup_periodic(fx.state, 0, NULL, &started), 0);
 	assert_false(started);
-	sleep_ms(300);
-	assert_false(exists(fx.marker));
+	assert_not_started();
 	assert_true(stamp_age() >= 24 * 3600);
 }
 
@@ -311,8 +336,7 @@ static void test_deadline(void **state)
 	assert_false(started);
 	assert_true(stamp_age() >= 11 * 60);
 	assert_false(lock_held());
-	sleep_ms(300);
-	assert_false(exists(fx.marker));
+	assert_not_started();
 
 	/* with time left it starts, and returns well within that time */
 	deadline_init(&dl, 1);

@@ -1,7 +1,9 @@
 /*
- * checks/tcpport.c and cmd/checktcpport.c: port parsing, the /proc line
- * parser, the sock_diag parser, a fake /proc, and live sockets (opened
- * here, on ephemeral ports) through netlink, /proc and the bind probe.
+ * checks/tcpport.c and the "ctdb" and "bind" checkers (compat/ctdb.c):
+ * port parsing, the /proc line parser, the sock_diag parser, a fake
+ * /proc, and live sockets (opened here, on ephemeral ports) through
+ * netlink, /proc and the bind probe.  The command itself, cmd/, is
+ * tested by tests/scenarios/checktcpport.*.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -28,7 +30,7 @@
 
 #include "checks/tcpport.h"
 #include "checks/util.h"
-#include "cmd/cmd.h"
+#include "compat/checkers.h"
 
 #define FIXTURE_ROOT "tests/unit/data/tcpport/proc"
 #define FIXTURE_NO_TCP6 "tests/unit/data/tcpport/no-tcp6"
@@ -448,6 +450,13 @@ static void test_proc_missing_uses_bind(void **state)
 	assert_int_equal(ans->method, TCPPORT_BIND);
 	assert_null(ans->addrs[0]);
 	assert_string_equal(tcpport_method_name(ans->method), "bind probe");
+	/* why: netlink not tried, /proc missing, the probe answered */
+	assert_string_equal(ans->proc_root,
+			    "tests/unit/data/tcpport/does-not-exist");
+	assert_int_equal(ans->netlink_err, 0);
+	assert_int_equal(ans->proc_err, ENOENT);
+	assert_int_equal(ans->bind_err, 0);
+	assert_int_equal(ans->dumps_interrupted, 0);
 	talloc_free(ctx);
 }
 
@@ -814,84 +823,6 @@ static void test_checkers(void **state)
 }
 
 /*
- * The command (exit codes only; messages go to stderr/stdout)
- */
-
-static int run_cmd(int argc, const char **argv)
-{
-	const struct cmd_globals g = { .machine_readable = false };
-	TALLOC_CTX *ctx = talloc_new(NULL);
-	int ret = cmd_checktcpport.fn(ctx, &g, argc, argv);
-
-	talloc_free(ctx);
-	return ret;
-}
-
-static void test_cmd_usage(void **state)
-{
-	static const struct {
-		int argc;
-		const char *argv[4];
-	} cases[] = {
-		{ 1, { "checktcpport" } },
-		{ 2, { "checktcpport", "abc" } },
-		{ 2, { "checktcpport", "0" } },
-		{ 2, { "checktcpport", "70000" } },
-		{ 2, { "checktcpport", "-1" } },
-		{ 2, { "checktcpport", "+445" } },
-		{ 2, { "checktcpport", "" } },
-		{ 3, { "checktcpport", "445", "139" } },
-		{ 3, { "checktcpport", "--bogus", "445" } },
-	};
-	size_t i;
-
-	assert_string_equal(cmd_checktcpport.name, "checktcpport");
-	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-		int ret = run_cmd(cases[i].argc, (const char **)cases[i].argv);
-
-		if (ret != EINVAL) {
-			fail_msg("case %zu: %d, want EINVAL", i, ret);
-		}
-	}
-}
-
-static void test_cmd_live_and_hooks(void **state)
-{
-	uint16_t port = 0;
-	int fd = live_listen(AF_INET, "127.0.0.1", false, &port);
-	char portstr[8];
-	const char *argv[3] = { "checktcpport", "-v", portstr };
-	const char *argv_fixture[2] = { "checktcpport", NULL };
-
-	snprintf(portstr, sizeof(portstr), "%u", (unsigned)port);
-	assert_int_equal(run_cmd(3, argv), EADDRINUSE);
-	assert_int_equal(run_cmd(2, (const char *[]){ "checktcpport",
-						       portstr }),
-			 EADDRINUSE);
-	close(fd);
-	assert_int_equal(run_cmd(3, argv), 0);
-
-	/* the /proc path on the fixture: 445 listens, 139 does not */
-	setenv("CTDB_TEST_PROC_ROOT", FIXTURE_ROOT, 1);
-	argv_fixture[1] = "445";
-	assert_int_equal(run_cmd(2, argv_fixture), EADDRINUSE);
-	argv_fixture[1] = "139";
-	assert_int_equal(run_cmd(2, argv_fixture), 0);
-	argv_fixture[1] = "5000";
-	assert_int_equal(run_cmd(2, argv_fixture), EADDRINUSE);
-	unsetenv("CTDB_TEST_PROC_ROOT");
-
-	/* the bind probe, forced */
-	fd = live_listen(AF_INET, "127.0.0.1", false, &port);
-	snprintf(portstr, sizeof(portstr), "%u", (unsigned)port);
-	setenv("CTDB_TEST_TCPPORT_METHOD", "bind", 1);
-	assert_int_equal(run_cmd(3, argv), EADDRINUSE);
-	close(fd);
-	assert_int_equal(run_cmd(3, argv), 0);
-	unsetenv("CTDB_TEST_TCPPORT_METHOD");
-}
-
-/*
  * The netlink receive is bounded by the run's deadline.  The kernel
  * answers sock_diag at once, so a silent kernel is simulated: this
  * recv() replaces the C library's for the whole test binary (tcpport.c
@@ -938,9 +869,10 @@ static void test_netlink_deadline(void **state)
 	struct deadline dl;
 	int64_t start, took;
 
-	/* 300 ms left: the receive waits that long, not 2 s */
-	dl.end_ms = util_now_ms() + 300;
-	dl.seconds = 1;
+	/* 100 ms left: the receive waits that long, not 2 s.  (Deadlines
+	 * here are multiples of 20 ms: the kernel keeps SO_RCVTIMEO in
+	 * jiffies, and 250 ms reads back as 252 where HZ is 250.) */
+	deadline_init_ms(&dl, 100);
 	opts.deadline = &dl;
 	fake_recv_mode = FAKE_RECV_SILENT;
 	fake_recv_timeout_ms = -1;
@@ -951,9 +883,9 @@ static void test_netlink_deadline(void **state)
 	/* netlink timed out; /proc answered */
 	assert_int_equal(ans->method, TCPPORT_PROC);
 	assert_true(ans->listening[0]);
-	assert_true(fake_recv_timeout_ms > 200);
-	assert_true(fake_recv_timeout_ms <= 300);
-	assert_true(took < 600);
+	assert_true(fake_recv_timeout_ms > 60);
+	assert_true(fake_recv_timeout_ms <= 100);
+	assert_true(took < 400);
 
 	/* no deadline: the fixed 2 s */
 	fake_recv_mode = FAKE_RECV_PEEK;
@@ -968,12 +900,12 @@ static void test_netlink_deadline(void **state)
 	assert_true(fake_recv_timeout_ms <= 10);
 
 	/* the "ctdb" checker takes the run's deadline from its env */
-	dl.end_ms = util_now_ms() + 700;
+	deadline_init_ms(&dl, 240);
 	env.deadline = &dl;
 	fake_recv_timeout_ms = -1;
 	assert_int_equal(checker_ctdb.check(ctx, &env, ports, 1, &res), 0);
-	assert_true(fake_recv_timeout_ms > 500);
-	assert_true(fake_recv_timeout_ms <= 700);
+	assert_true(fake_recv_timeout_ms > 140);
+	assert_true(fake_recv_timeout_ms <= 240);
 	assert_int_equal(res.status, CHECK_OK);
 	assert_null(plain.deadline);
 	fake_recv_mode = FAKE_RECV_REAL;
@@ -1003,8 +935,6 @@ int main(void)
 		cmocka_unit_test(test_live_many_ports),
 		cmocka_unit_test(test_checkers),
 		cmocka_unit_test(test_netlink_deadline),
-		cmocka_unit_test(test_cmd_usage),
-		cmocka_unit_test(test_cmd_live_and_hooks),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -92,7 +92,8 @@ static void test_hung_winbindd(void **state)
 	fake_finished = 0;
 	fake_mode = FAKE_HANG;
 
-	deadline_init(&dl, 1);
+	/* 150 ms: the message rounds it up to 1 s */
+	deadline_init_ms(&dl, 150);
 	t0 = util_now_ms();
 	assert_int_equal(winbind_ping(ctx, &dl, &alive, &detail), 0);
 	took = util_now_ms() - t0;
@@ -102,8 +103,8 @@ static void test_hung_winbindd(void **state)
 	assert_ptr_equal(talloc_parent(detail), ctx);
 	print_message("hung winbindd: answer after %lld ms\n",
 		      (long long)took);
-	assert_true(took >= 900);
-	assert_true(took < 1500);
+	assert_true(took >= 140);
+	assert_true(took < 650);
 	/* the abandoned thread is still stuck */
 	assert_int_equal(__atomic_load_n(&fake_finished, __ATOMIC_SEQ_CST),
 			 0);
@@ -114,12 +115,13 @@ static void test_hung_winbindd(void **state)
 	/* let the thread finish: it must only touch its shared state
 	 * (valgrind checks that) */
 	assert_int_equal(write(fake_release[1], "x", 1), 1);
-	for (i = 0; i < 100 && !__atomic_load_n(&fake_finished,
+	for (i = 0; i < 400 && !__atomic_load_n(&fake_finished,
 						  __ATOMIC_SEQ_CST); i++) {
-		sleep_ms(20);
+		sleep_ms(5);
 	}
 	assert_int_equal(fake_finished, 1);
-	sleep_ms(200);
+	/* and let it drop its reference (microseconds) */
+	sleep_ms(30);
 	close(fake_release[0]);
 	close(fake_release[1]);
 	fake_mode = FAKE_REAL;
@@ -144,9 +146,9 @@ static void test_expired_deadline(void **state)
 	assert_string_equal(detail, "no answer from winbindd in 0 s");
 	assert_int_equal(write(fake_release[1], "x", 1), 1);
 	while (!__atomic_load_n(&fake_finished, __ATOMIC_SEQ_CST)) {
-		sleep_ms(20);
+		sleep_ms(5);
 	}
-	sleep_ms(200);
+	sleep_ms(30);
 	close(fake_release[0]);
 	close(fake_release[1]);
 	fake_mode = FAKE_REAL;
@@ -233,14 +235,14 @@ static void test_hung_winbindd(void **state)
 	int64_t took;
 
 	setenv("FAKE_WBINFO", "hang", 1);
-	deadline_init(&dl, 1);
+	deadline_init_ms(&dl, 150);
 	t0 = util_now_ms();
 	assert_int_equal(winbind_ping(ctx, &dl, &alive, &detail), 0);
 	took = util_now_ms() - t0;
 	assert_false(alive);
 	assert_non_null(detail);
-	assert_true(took >= 900);
-	assert_true(took < 1500);
+	assert_true(took >= 140);
+	assert_true(took < 650);
 	unsetenv("FAKE_WBINFO");
 	talloc_free(ctx);
 }

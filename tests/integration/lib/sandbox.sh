@@ -52,7 +52,7 @@
 #                                   t_run of "$SB_FRONTEND checksamba" with a
 #                                   clean environment (legacy mode, state in
 #                                   $SB, CTDB_BASE/ETCDIR/VARDIR in $SB)
-#   ok WHAT / not_ok WHAT [DIAG...] print one result line
+#   ok, not_ok, check, skip, alive  tests/lib/tap.sh (sourced here)
 #   t_rc WHAT N                     assert T_RC == N
 #   t_out WHAT TEXT                 assert stdout == TEXT exactly
 #   t_first WHAT LINE               assert stdout's first line == LINE
@@ -60,14 +60,15 @@
 #   t_silent WHAT                   assert no stdout and no stderr
 #   sb_done                         exit 0 if every assertion passed, else 1
 
+# shellcheck source=tests/lib/tap.sh
+. "$(dirname "${BASH_SOURCE[0]}")/../../lib/tap.sh"
+
 SB=
 SB_P1=
 SB_P2=
 SB_SMBD_PID=
 SB_WINBINDD_PID=
 SB_CTDBD_PID=
-SB_FAILED=0
-SB_COUNT=0
 SB_ETC_CONF=${SB_ETC_CONF:-/etc/samba/smb.conf}
 SB_MARKER="# ctdb-checksamba integration sandbox"
 SB_LOCK=/run/lock/ctdb-checksamba-integration.lock
@@ -82,16 +83,9 @@ T_TIMEOUT=${T_TIMEOUT:-40}
 SB_PY=/usr/bin/python3
 [ -x "$SB_PY" ] || SB_PY=python3
 
-sb_skip()
-{
-	echo "# SKIP: $*"
-	echo "cannot run here: $*" >&2
-	exit 77
-}
-
 sb_require_root()
 {
-	[ "$(id -u)" = 0 ] || sb_skip "needs root (starts smbd, replaces /etc/samba/smb.conf)"
+	[ "$(id -u)" = 0 ] || skip "needs root (starts smbd, replaces /etc/samba/smb.conf)"
 }
 
 sb_require_cmds()
@@ -99,29 +93,11 @@ sb_require_cmds()
 	local c
 	for c in "$@"; do
 		command -v "$c" >/dev/null 2>&1 ||
-			sb_skip "command $c not found (Debian: apt-get install samba winbind ctdb nmap net-tools iproute2 smbclient)"
+			skip "command $c not found (Debian: apt-get install samba winbind ctdb nmap net-tools iproute2 smbclient)"
 	done
 }
 
 # ---------------------------------------------------------------- results
-
-ok()
-{
-	SB_COUNT=$((SB_COUNT + 1))
-	echo "ok - $1"
-}
-
-not_ok()
-{
-	local what=$1 l
-	shift
-	SB_COUNT=$((SB_COUNT + 1))
-	SB_FAILED=$((SB_FAILED + 1))
-	echo "not ok - $what"
-	for l in "$@"; do
-		printf '%s\n' "$l" | sed 's/^/  /'
-	done
-}
 
 t_diag()
 {
@@ -190,22 +166,10 @@ t_silent()
 	fi
 }
 
-# assert CONDITION-COMMAND...: ok when the command succeeds
-t_assert()
-{
-	local what=$1
-	shift
-	if "$@"; then
-		ok "$what"
-	else
-		not_ok "$what" "failed: $*"
-	fi
-}
-
 sb_done()
 {
-	echo "# $SB_COUNT assertions, $SB_FAILED failed"
-	[ "$SB_FAILED" = 0 ] && exit 0
+	echo "# $TAP_COUNT assertions, $TAP_FAILED failed"
+	[ "$TAP_FAILED" = 0 ] && exit 0
 	exit 1
 }
 
@@ -382,27 +346,11 @@ sb_smbconf_restore()
 
 # ---------------------------------------------------------------- processes
 
-sb_proc_state()
-{
-	# state letter of PID, empty when gone
-	local s
-	s=$(cat "/proc/$1/stat" 2>/dev/null) || return 0
-	s=${s##*) }
-	echo "${s%% *}"
-}
-
-sb_alive()
-{
-	local s
-	s=$(sb_proc_state "$1")
-	[ -n "$s" ] && [ "$s" != Z ] && [ "$s" != X ]
-}
-
 # wait until PID is gone or a zombie, at most $2 tenths of a second
 sb_wait_gone()
 {
 	local i=0
-	while sb_alive "$1"; do
+	while alive "$1"; do
 		[ "$i" -ge "$2" ] && return 1
 		sleep 0.1
 		i=$((i + 1))
@@ -414,7 +362,7 @@ sb_stop_pid()
 {
 	local pid=$1
 	[ -n "$pid" ] || return 0
-	if sb_alive "$pid"; then
+	if alive "$pid"; then
 		kill -TERM "$pid" 2>/dev/null
 		if ! sb_wait_gone "$pid" 50; then
 			kill -KILL "$pid" 2>/dev/null
@@ -442,7 +390,7 @@ sb_sandbox_pids()
 	} 2>/dev/null | cut -d/ -f3 | sort -un | while read -r pid; do
 		[ "$pid" = "$$" ] && continue
 		[ "$pid" = "${BASHPID:-}" ] && continue
-		sb_alive "$pid" && echo "$pid"
+		alive "$pid" && echo "$pid"
 	done
 }
 
@@ -469,16 +417,41 @@ sb_kill_pids()
 	done
 }
 
+# sb_start_wait PID LIMIT STEP LOG WHAT STOP CMD...: poll CMD every STEP
+# seconds until it succeeds.  When PID is gone or LIMIT polls have
+# failed: "# WHAT" (with the last state CMD left in SB_WAIT_LAST) and
+# the end of LOG on stderr, then STOP, and fail.
+sb_start_wait()
+{
+	local pid=$1 limit=$2 step=$3 log=$4 what=$5 stop=$6 i=0
+	shift 6
+	SB_WAIT_LAST=
+	until "$@"; do
+		if ! alive "$pid" || [ "$i" -ge "$limit" ]; then
+			echo "# $what${SB_WAIT_LAST:+ (last: $SB_WAIT_LAST)}:" >&2
+			tail -n 20 "$log" | sed 's/^/#   /' >&2
+			"$stop"
+			return 1
+		fi
+		sleep "$step"
+		i=$((i + 1))
+	done
+	return 0
+}
+
 # ---------------------------------------------------------------- smbd
 
+# sb_listening PORT...: something listens on every PORT
 sb_listening()
 {
-	[ -n "$(ss -Hltn "( sport = :$1 )" 2>/dev/null)" ]
+	local p
+	for p in "$@"; do
+		[ -n "$(ss -Hltn "( sport = :$p )" 2>/dev/null)" ] || return 1
+	done
 }
 
 sb_smbd_start()
 {
-	local i=0
 	# shellcheck disable=SC2119
 	[ -f "$SB/smb.conf" ] || sb_smbconf_write
 	# smbd makes itself a session leader (setsid) unless given
@@ -488,17 +461,9 @@ sb_smbd_start()
 	smbd --foreground --debug-stdout -s "$SB/smb.conf" \
 		</dev/null >>"$SB/log/smbd.out" 2>&1 9>&- &
 	SB_SMBD_PID=$!
-	while ! { sb_listening "$SB_P1" && sb_listening "$SB_P2"; }; do
-		if ! sb_alive "$SB_SMBD_PID" || [ "$i" -ge 100 ]; then
-			echo "# smbd did not start listening on $SB_P1 $SB_P2:" >&2
-			tail -n 20 "$SB/log/smbd.out" | sed 's/^/#   /' >&2
-			sb_smbd_stop
-			return 1
-		fi
-		sleep 0.1
-		i=$((i + 1))
-	done
-	return 0
+	sb_start_wait "$SB_SMBD_PID" 100 0.1 "$SB/log/smbd.out" \
+		"smbd did not start listening on $SB_P1 $SB_P2" sb_smbd_stop \
+		sb_listening "$SB_P1" "$SB_P2"
 }
 
 sb_smbd_stop()
@@ -519,7 +484,6 @@ sb_winbind_system_running()
 
 sb_winbindd_start()
 {
-	local i=0
 	if sb_winbind_system_running; then
 		echo "# a winbindd not started by us answers on $SB_WB_DIR" >&2
 		return 1
@@ -528,17 +492,14 @@ sb_winbindd_start()
 	winbindd --foreground --debug-stdout -s "$SB/smb.conf" \
 		</dev/null >>"$SB/log/winbindd.out" 2>&1 9>&- &
 	SB_WINBINDD_PID=$!
-	until timeout 5 wbinfo -p >/dev/null 2>&1; do
-		if ! sb_alive "$SB_WINBINDD_PID" || [ "$i" -ge 100 ]; then
-			echo "# winbindd did not answer wbinfo -p:" >&2
-			tail -n 20 "$SB/log/winbindd.out" | sed 's/^/#   /' >&2
-			sb_winbindd_stop
-			return 1
-		fi
-		sleep 0.1
-		i=$((i + 1))
-	done
-	return 0
+	sb_start_wait "$SB_WINBINDD_PID" 100 0.1 "$SB/log/winbindd.out" \
+		"winbindd did not answer wbinfo -p" sb_winbindd_stop \
+		sb_wbinfo_ping
+}
+
+sb_wbinfo_ping()
+{
+	timeout 5 wbinfo -p >/dev/null 2>&1
 }
 
 sb_winbindd_stop()
@@ -596,7 +557,6 @@ EOF
 
 sb_ctdbd_start()
 {
-	local i=0 r
 	sb_require_cmds ctdbd /usr/bin/ctdb
 	[ -f "$SB/etc-ctdb/ctdb.conf" ] || sb_ctdbd_write_conf
 	# -i: no fork, log to stderr; setsid: a ^C to the test does not
@@ -605,19 +565,16 @@ sb_ctdbd_start()
 	env $(sb_ctdb_env) setsid ctdbd -i \
 		</dev/null >>"$SB/log/ctdbd.out" 2>&1 9>&- &
 	SB_CTDBD_PID=$!
-	while :; do
-		# shellcheck disable=SC2046
-		r=$(timeout 5 env $(sb_ctdb_env) /usr/bin/ctdb runstate 2>/dev/null)
-		[ "$r" = RUNNING ] && return 0
-		if ! sb_alive "$SB_CTDBD_PID" || [ "$i" -ge 300 ]; then
-			echo "# ctdbd did not reach RUNNING (last: $r):" >&2
-			tail -n 20 "$SB/log/ctdbd.out" | sed 's/^/#   /' >&2
-			sb_ctdbd_stop
-			return 1
-		fi
-		sleep 0.2
-		i=$((i + 1))
-	done
+	sb_start_wait "$SB_CTDBD_PID" 300 0.2 "$SB/log/ctdbd.out" \
+		"ctdbd did not reach RUNNING" sb_ctdbd_stop sb_ctdbd_running
+}
+
+# sets SB_WAIT_LAST to the runstate, for sb_start_wait's message
+sb_ctdbd_running()
+{
+	# shellcheck disable=SC2046
+	SB_WAIT_LAST=$(timeout 5 env $(sb_ctdb_env) /usr/bin/ctdb runstate 2>/dev/null)
+	[ "$SB_WAIT_LAST" = RUNNING ]
 }
 
 sb_ctdbd_stop()

@@ -10,20 +10,25 @@
 #   stop_listeners
 #   required_result 1 "ERROR: samba tcp port $PORT1 is not responding"
 #   simple_test
+#   check "the cache exists" test -s "$STATE/smb.conf.cache"
+#   finish
 #
 # simple_test runs "$CTDB_FRONTEND checksamba ARGS" with stdout and
 # stderr merged (as ctdb logs them), filters timings, and compares exit
 # code and output exactly.  Stubs are controlled by FAKE_* variables.
+# Result lines, check, skip, now_ms and alive come from tests/lib/tap.sh
+# (so the required output is "required_result 0 TEXT", not CTDB's "ok
+# TEXT": ok is a result line here).
 
 set -u
 top=$(cd "$(dirname "$0")/../.." && pwd)
+. "$top/tests/lib/tap.sh"
 : "${CTDB_FRONTEND:=$top/build/ctdb}"
 stubs="$top/tests/scenarios/stubs"
-test_failures=0
-test_count=0
 
 define_test() {
 	test_name="$1"
+	TAP_PREFIX="$test_name: "
 	echo "== $(basename "$0"): $test_name"
 }
 
@@ -85,12 +90,14 @@ smbconf_share() {
 	done
 }
 
-# listen_ports N: N real listeners on 127.0.0.1, ports in PORT1..PORTN
+# listen_ports N [ADDR]: N real listeners on ADDR (127.0.0.1; "::1"
+# listens on IPv6 only), ports in PORT1..PORTN
 listen_ports() {
 	local n=$1 i
 	stop_listeners
 	rm -f "$SB/ports"
-	python3 "$top/tests/scenarios/lib/listen.py" "$n" "$SB/ports" &
+	python3 "$top/tests/scenarios/lib/listen.py" "$n" "$SB/ports" \
+		"${2:-127.0.0.1}" &
 	LISTENER_PID=$!
 	for i in $(seq 1 100); do
 		[ -s "$SB/ports" ] && break
@@ -125,10 +132,6 @@ required_result() {
 	fi
 }
 
-ok() {
-	required_result 0 "$@"
-}
-
 ok_null() {
 	required_result 0 ""
 }
@@ -137,35 +140,31 @@ result_filter() {
 	sed -E -e 's/\([0-9]+ ms( in all)?\)/(X ms\1)/g'
 }
 
-# simple_test ARGS...: run checksamba, compare
-simple_test() {
-	local out rc
-	test_count=$((test_count + 1))
-	out=$("$CTDB_FRONTEND" checksamba "$@" 2>&1)
-	rc=$?
-	out=$(printf '%s' "$out" | result_filter)
+# compare WHAT RC OUT: ok when RC and OUT are the required ones, else
+# not_ok with the difference
+compare() {
+	local what=$1 rc=$2 out=$3
 	if [ "$rc" = "$required_rc" ] && [ "$out" = "$required_output" ]; then
-		echo "ok - $test_name ($test_count)"
+		ok "$what"
 	else
-		test_failures=$((test_failures + 1))
-		echo "not ok - $test_name ($test_count)"
-		echo "  exit: got $rc, want $required_rc"
-		diff -u <(printf '%s\n' "$required_output") \
-			<(printf '%s\n' "$out") | sed 's/^/  /'
+		not_ok "$what" "exit: got $rc, want $required_rc" \
+			"$(diff -u --label want --label got <(printf '%s\n' "$required_output") \
+				<(printf '%s\n' "$out"))"
 	fi
 }
 
-# check CONDITION-COMMAND... : an extra assertion
-check() {
-	local what=$1
-	shift
-	test_count=$((test_count + 1))
-	if "$@"; then
-		echo "ok - $test_name: $what"
-	else
-		test_failures=$((test_failures + 1))
-		echo "not ok - $test_name: $what"
-	fi
+# command_test COMMAND ARGS...: run "ctdb COMMAND ARGS", compare
+command_test() {
+	local out rc
+	out=$("$CTDB_FRONTEND" "$@" 2>&1)
+	rc=$?
+	out=$(printf '%s' "$out" | result_filter)
+	compare "$* ($((TAP_COUNT + 1)))" "$rc" "$out"
+}
+
+# simple_test ARGS...: run checksamba, compare
+simple_test() {
+	command_test checksamba "$@"
 }
 
 # count of stub invocations logged by a stub (testparm, wbinfo, ...)
@@ -178,6 +177,7 @@ calls() {
 }
 
 finish() {
-	[ "$test_count" -gt 0 ] || { echo "no assertions ran"; exit 1; }
-	[ "$test_failures" -eq 0 ]
+	[ "$TAP_COUNT" -gt 0 ] || { echo "no assertions ran"; exit 1; }
+	echo "# $TAP_COUNT assertions, $TAP_FAILED failed"
+	[ "$TAP_FAILED" -eq 0 ]
 }

@@ -19,15 +19,8 @@ run() {
 }
 
 expect() {	# WHAT RC OUTPUT
-	test_count=$((test_count + 1))
-	if [ "$rc" = "$2" ] && [ "$out" = "$3" ]; then
-		echo "ok - $1"
-	else
-		test_failures=$((test_failures + 1))
-		echo "not ok - $1"
-		echo "  got exit $rc: $out"
-		echo "  want exit $2: $3"
-	fi
+	required_result "$2" "$3"
+	compare "$1" "$rc" "$out"
 }
 
 define_test "every other command line goes to the stock tool unchanged"
@@ -54,14 +47,12 @@ define_test "help lists our commands, then the stock tool's help"
 for h in "" help --help; do
 	# shellcheck disable=SC2086
 	run $h
-	test_count=$((test_count + 1))
 	if grep -q "^  checksamba" <<<"$out" &&
 	   grep -q "^  checktcpport" <<<"$out" &&
 	   [ "$(tail -n 1 <<<"$out")" = "stock:${h:+--help}" ]; then
-		echo "ok - ctdb $h"
+		ok "ctdb $h"
 	else
-		test_failures=$((test_failures + 1))
-		echo "not ok - ctdb $h: $out"
+		not_ok "ctdb $h" "$out"
 	fi
 done
 

@@ -16,15 +16,13 @@ run_bounded() {
 sane() {
 	local first
 	first=$(head -n 1 <<<"$out")
-	test_count=$((test_count + 1))
 	if { [ "$rc" -eq 0 ] || [ "$rc" -eq 22 ] ||
 	     { [ "$rc" -eq 1 ] &&
 	       grep -qE '^(ERROR|INTERNAL ERROR|INFO): ' <<<"$first"; }; }; then
-		echo "ok - $test_name: $1 (exit $rc)"
+		ok "$1 (exit $rc)"
 	else
-		test_failures=$((test_failures + 1))
-		echo "not ok - $test_name: $1 (exit $rc)"
-		printf '%s\n' "$out" | head -n 5 | cat -A | sed 's/^/  got: /'
+		not_ok "$1 (exit $rc)" \
+			"$(printf '%s\n' "$out" | head -n 5 | cat -A | sed 's/^/got: /')"
 	fi
 }
 

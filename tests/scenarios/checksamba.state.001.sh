@@ -37,13 +37,11 @@ healthy_test() {
 	rc=$?
 	nwarn=$(grep -c '^WARNING' <<<"$out")
 	nother=$(grep -v '^WARNING' <<<"$out" | grep -c .)
-	test_count=$((test_count + 1))
 	if [ "$rc" -eq 0 ] && [ "$nwarn" -le 1 ] && [ "$nother" -eq 0 ]; then
-		echo "ok - $test_name: $what"
+		ok "$what"
 	else
-		test_failures=$((test_failures + 1))
-		echo "not ok - $test_name: $what (exit $rc)"
-		printf '%s\n' "$out" | head -n 5 | sed 's/^/  got: /'
+		not_ok "$what (exit $rc)" \
+			"$(printf '%s\n' "$out" | head -n 5 | sed 's/^/got: /')"
 	fi
 }
 

@@ -32,10 +32,6 @@ case "$CTDB_FRONTEND" in
 *) slack_ms=1000 ;;
 esac
 
-now_ms() {
-	echo $(($(date +%s%N) / 1000000))
-}
-
 WB_PID=""
 wb_cleanup() {
 	if [ -n "$WB_PID" ]; then
