@@ -240,7 +240,7 @@ static int checksamba_run(TALLOC_CTX *mem_ctx,
 {
 	struct checksamba_opts o = { 0 };
 	struct poptOption options[] = {
-		POPT_AUTOHELP
+		CMD_HELP_OPTIONS
 		{ .longName = "verbose", .shortName = 'v',
 		  .argInfo = POPT_ARG_NONE, .arg = &o.verbose,
 		  .descrip = "print DEBUG lines with the time each step took" },
@@ -275,7 +275,11 @@ static int checksamba_run(TALLOC_CTX *mem_ctx,
 
 	pc = poptGetContext("checksamba", argc, argv, options, 0);
 	poptSetOtherOptionHelp(pc, "[OPTIONS]");
-	while ((opt = poptGetNextOpt(pc)) >= 0) {
+	while ((opt = poptGetNextOpt(pc)) > 0) {
+		/* the others store their values themselves */
+		if (cmd_help(pc, opt)) {
+			break;
+		}
 	}
 	if (checksamba_own(mem_ctx, &o.ports) != 0 ||
 	    checksamba_own(mem_ctx, &o.checkers) != 0 ||
@@ -284,6 +288,10 @@ static int checksamba_run(TALLOC_CTX *mem_ctx,
 	    checksamba_own(mem_ctx, &o.config) != 0) {
 		fprintf(stderr, "checksamba: out of memory\n");
 		ret = EXIT_UNHEALTHY;
+		goto done;
+	}
+	if (opt > 0) {
+		ret = 0;	/* --help or --usage */
 		goto done;
 	}
 	if (opt < -1) {

@@ -67,34 +67,8 @@ static int checktcpport_run(TALLOC_CTX *mem_ctx,
 	uint16_t port = 0;
 	int opt;
 	int ret;
-	/*
-	 * POPT_AUTOHELP's own table, without its callback: the callback
-	 * exit()s, leaving everything allocated behind (LeakSanitizer).
-	 * Here poptGetNextOpt() returns them, in their place on the
-	 * command line as before, and they leave through done:.
-	 */
-	struct poptOption help_options[] = {
-		{
-			.longName = "help",
-			.shortName = '?',
-			.argInfo = POPT_ARG_NONE,
-			.val = '?',
-			.descrip = "Show this help message",
-		},
-		{
-			.longName = "usage",
-			.argInfo = POPT_ARG_NONE,
-			.val = 'u',
-			.descrip = "Display brief usage message",
-		},
-		POPT_TABLEEND
-	};
 	struct poptOption options[] = {
-		{
-			.argInfo = POPT_ARG_INCLUDE_TABLE,
-			.arg = help_options,
-			.descrip = "Help options:",
-		},
+		CMD_HELP_OPTIONS
 		{
 			.longName = "verbose",
 			.shortName = 'v',
@@ -122,12 +96,7 @@ static int checktcpport_run(TALLOC_CTX *mem_ctx,
 
 	while ((opt = poptGetNextOpt(pc)) > 0) {
 		/* the others store their values themselves */
-		if (opt == '?' || opt == 'u') {
-			if (opt == '?') {
-				poptPrintHelp(pc, stdout, 0);
-			} else {
-				poptPrintUsage(pc, stdout, 0);
-			}
+		if (cmd_help(pc, opt)) {
 			ret = 0;
 			goto done;
 		}

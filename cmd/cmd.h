@@ -6,6 +6,7 @@
 #ifndef CMD_CMD_H
 #define CMD_CMD_H
 
+#include <popt.h>
 #include <talloc.h>
 
 #include <stdbool.h>
@@ -24,6 +25,23 @@ struct ext_cmd {
 	const char *args;	/* "PORT", "[OPTIONS]" */
 	const char *msg;	/* one help line */
 };
+
+/*
+ * --help and --usage, as POPT_AUTOHELP offers them but without its
+ * callback, which exit()s and leaves everything allocated behind: put
+ * CMD_HELP_OPTIONS first in a command's table, and pass every value
+ * poptGetNextOpt() returns to cmd_help().
+ */
+extern struct poptOption cmd_help_options[];
+#define CMD_HELP_OPTIONS \
+	{ .argInfo = POPT_ARG_INCLUDE_TABLE, .arg = cmd_help_options, \
+	  .descrip = "Help options:" },
+
+/**
+ * @brief When @p opt is --help or --usage, print it on stdout and
+ * return true: the command then returns 0.
+ */
+bool cmd_help(poptContext pc, int opt);
 
 extern const struct ext_cmd cmd_checksamba;
 extern const struct ext_cmd cmd_checktcpport;

@@ -56,6 +56,27 @@ static const char *const long_no_arg[] = {
 	"verbose", "help", "usage", NULL,
 };
 
+struct poptOption cmd_help_options[] = {
+	{ .longName = "help", .shortName = '?', .argInfo = POPT_ARG_NONE,
+	  .val = '?', .descrip = "Show this help message" },
+	{ .longName = "usage", .argInfo = POPT_ARG_NONE, .val = 'u',
+	  .descrip = "Display brief usage message" },
+	POPT_TABLEEND
+};
+
+bool cmd_help(poptContext pc, int opt)
+{
+	if (opt == '?') {
+		poptPrintHelp(pc, stdout, 0);
+		return true;
+	}
+	if (opt == 'u') {
+		poptPrintUsage(pc, stdout, 0);
+		return true;
+	}
+	return false;
+}
+
 static bool in_list(const char *const *list, const char *name, size_t len)
 {
 	size_t i;
