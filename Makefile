@@ -159,6 +159,30 @@ install-eventscript:
 	@scripts/install-eventscript.sh "$(DESTDIR)$(SCRIPTDIR)/50.samba.script" \
 		"$(DESTDIR)$(CTDB_BASE)"
 
+# The Debian package ctdb-checksamba (debian/), built in a copy of the
+# tree: dpkg-buildpackage cleans its tree ("make clean" would remove
+# build/) and writes the package to the parent directory, so both stay
+# inside build/deb/.  lintian fails the target on an error.
+DEB_OUT := build/deb
+DEB_SRC := $(DEB_OUT)/src/ctdb-checksamba
+deb:
+	rm -rf $(DEB_OUT)
+	mkdir -p $(DEB_SRC)
+	tar -cf - --anchored --exclude=./build --exclude=./build-asan \
+		--exclude=./build-fuzz --exclude=./.git . | tar -xf - -C $(DEB_SRC)
+	cd $(DEB_SRC) && dpkg-buildpackage -us -uc -b
+	cp $(DEB_OUT)/src/*.deb $(DEB_OUT)/src/*.buildinfo \
+		$(DEB_OUT)/src/*.changes $(DEB_OUT)/
+	lintian --fail-on error $(DEB_OUT)/*.changes
+	@ls -1 $(DEB_OUT)/*.deb
+
+# Installs the package on this machine and removes it again (root): see
+# tests/deb/run.sh.  It builds the package first.
+check-deb:
+	@tests/deb/run.sh
+
+.PHONY: deb check-deb
+
 clean:
 	rm -rf build build-asan build-fuzz
 
