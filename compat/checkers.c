@@ -55,24 +55,6 @@ bool compat_addr_has_port(const char *addr, size_t len, uint16_t port)
 	return v == port;
 }
 
-bool compat_next_line(const char **pos, const char **line, const char **end)
-{
-	const char *p = *pos;
-	const char *nl = NULL;
-
-	if (p == NULL || *p == '\0') {
-		return false;
-	}
-	nl = strchr(p, '\n');
-	*line = p;
-	*end = (nl != NULL) ? nl : p + strlen(p);
-	*pos = (nl != NULL) ? nl + 1 : *end;
-	if (*end > p && (*end)[-1] == '\r') {
-		(*end)--;
-	}
-	return true;
-}
-
 static bool compat_blank(char c)
 {
 	return c == ' ' || c == '\t' || c == '\r';
@@ -112,7 +94,7 @@ bool compat_table_listens(const char *output, unsigned state_col,
 	const char *line = NULL;
 	const char *end = NULL;
 
-	while (compat_next_line(&pos, &line, &end)) {
+	while (util_next_line(&pos, &line, &end)) {
 		const char *f = NULL;
 		size_t flen = 0;
 

@@ -40,14 +40,6 @@ bool ss_parse(const char *output, uint16_t port);
 bool compat_addr_has_port(const char *addr, size_t len, uint16_t port);
 
 /**
- * @brief Walk a tool's output line by line: the line at *pos is
- * [*line, *end), without its "\n" and a "\r" before it, and *pos moves
- * past it.
- * @return false once *pos is NULL or at the end of the text
- */
-bool compat_next_line(const char **pos, const char **line, const char **end);
-
-/**
  * @brief Field @p col (0-based) of the line [p, end), fields separated
  * by spaces, tabs and carriage returns.
  * @return false when the line has no such field

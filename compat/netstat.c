@@ -28,7 +28,7 @@ static bool netstat_understood(const char *output)
 	const char *line = NULL;
 	const char *end = NULL;
 
-	while (compat_next_line(&pos, &line, &end)) {
+	while (util_next_line(&pos, &line, &end)) {
 		if (strncmp(line, "Proto ", 6) == 0) {
 			return true;
 		}

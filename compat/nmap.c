@@ -56,7 +56,7 @@ bool nmap_parse(const char *output, uint16_t port)
 	snprintf(want, sizeof(want), "%u/open/tcp//", (unsigned)port);
 	wlen = strlen(want);
 
-	while (compat_next_line(&pos, &line, &end)) {
+	while (util_next_line(&pos, &line, &end)) {
 		const char *fend = NULL;
 		const char *f = nmap_ports_field(line, end, &fend);
 
@@ -89,7 +89,7 @@ static bool nmap_understood(const char *output)
 	const char *line = NULL;
 	const char *end = NULL;
 
-	while (compat_next_line(&pos, &line, &end)) {
+	while (util_next_line(&pos, &line, &end)) {
 		const char *fend = NULL;
 
 		if (nmap_ports_field(line, end, &fend) != NULL) {

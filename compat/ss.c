@@ -50,7 +50,7 @@ static bool ss_understood(const char *output)
 	const char *line = NULL;
 	const char *end = NULL;
 
-	while (compat_next_line(&pos, &line, &end)) {
+	while (util_next_line(&pos, &line, &end)) {
 		const char *f[5];
 		size_t flen[5];
 		unsigned n;
