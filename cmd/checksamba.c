@@ -27,6 +27,7 @@
 #include "checks/config.h"
 #include "checks/log.h"
 #include "checks/share.h"
+#include "checks/smbcache.h"
 #include "checks/smbconf.h"
 #include "checks/tcpport.h"
 #include "checks/util.h"
@@ -523,16 +524,16 @@ static char *testparm_stderr(struct run *r, char *err)
 static int load_smbconf(struct run *r, bool force)
 {
 	struct deadline dl = testparm_deadline(r);
-	struct smbconf_cache_opts o = {
+	struct smbcache_opts o = {
 		.state_dir = r->state_dir,
 		.max_age = (unsigned)r->cache_max_age,
 		.deadline = &dl,
 	};
-	struct smbconf_status st = { 0 };
+	struct smbcache_status st = { 0 };
 	struct smbconf *conf = NULL;
 	int ret;
 
-	ret = smbconf_load(r, &o, force, &conf, &st);
+	ret = smbcache_load(r, &o, force, &conf, &st);
 	if (ret != 0) {
 		return fail(r, "ERROR: smb.conf cache: %s", strerror(ret));
 	}
@@ -541,14 +542,14 @@ static int load_smbconf(struct run *r, bool force)
 		     "\"%s\" - running without cache", r->state_dir);
 	}
 	switch (st.source) {
-	case SMBCONF_FROM_CACHE:
+	case SMBCACHE_FROM_CACHE:
 		step_done(r, "smb.conf cache", "fresh");
 		break;
-	case SMBCONF_REFRESHED:
+	case SMBCACHE_REFRESHED:
 		r->refreshed = true;
 		step_done(r, "smb.conf cache", "refreshed by testparm");
 		break;
-	case SMBCONF_OLD_CACHE:
+	case SMBCACHE_OLD_CACHE:
 		if (warn_due(r, "smb.conf.cache.warned")) {
 			clog(CLOG_WARNING, "WARNING: smb.conf cache update %s - "
 			     "using old cache file",
@@ -560,7 +561,7 @@ static int load_smbconf(struct run *r, bool force)
 		}
 		step_done(r, "smb.conf cache", "refresh failed, old cache");
 		break;
-	case SMBCONF_NONE:
+	case SMBCACHE_NONE:
 		if (st.timed_out) {
 			return fail(r, "ERROR: smb.conf cache create failed - "
 				    "testparm command timed out");
