@@ -1,80 +1,124 @@
 /*
  * Share directory probes (spec 3.2 step 3 and 3.5).
  *
- * Each path is stat()ed in a child process of its own, all at once.  A
- * child answers through a pipe shared by all probes (and its exit
- * status: 0 a directory, 1 anything else); it needs nothing from us but
- * the path and the pipe.  A child that does not answer by the deadline
- * may be stuck in the kernel (a hung NFS or FUSE mount): it is left
- * behind and recorded in STATE_DIR/share_probes as "PID STARTTIME PATH"
- * lines.  While such a probe is alive, later runs report its path at
- * once instead of starting another one.
+ * Each path is stat()ed in a probe child of its own, all at once
+ * (probe_run_many(), checks/probe.h); a child needs nothing from us but
+ * the path.  A child that does not answer by the deadline may be stuck
+ * in the kernel (a hung NFS or FUSE mount): it is left behind, not
+ * killed, and recorded in STATE_DIR/share_probes as "PID STARTTIME
+ * PATH" lines.  While such a probe is alive, later runs report its path
+ * at once instead of starting another one.
  */
 #include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <poll.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/types.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include "checks/probe.h"
 #include "checks/share.h"
 
 #define SHARE_PROBES_NAME "share_probes"
-#define SHARE_POLL_MAX_MS 20
 
-size_t share_paths(TALLOC_CTX *mem_ctx, const struct smbconf *conf,
-		   const char ***paths)
+/* A share path and its place in share order, for sorting. */
+struct share_path_pos {
+	const char *path;
+	size_t pos;
+};
+
+/* By path, then by place: the first of equal paths comes first. */
+static int share_path_pos_cmp(const void *a, const void *b)
 {
+	const struct share_path_pos *x = a;
+	const struct share_path_pos *y = b;
+	int c = strcmp(x->path, y->path);
+
+	if (c != 0) {
+		return c;
+	}
+	return (x->pos > y->pos) - (x->pos < y->pos);
+}
+
+/* True when share @p s has a path to check. */
+static bool share_checked(const struct smb_share *s)
+{
+	return s->available && s->path != NULL && s->path[0] != '\0' &&
+	       strchr(s->path, '%') == NULL;
+}
+
+int share_paths(TALLOC_CTX *mem_ctx, const struct smbconf *conf,
+		const char ***paths, size_t *npaths)
+{
+	TALLOC_CTX *tmp_ctx = NULL;
+	struct share_path_pos *sorted = NULL;
+	const char **cand = NULL;
 	const char **arr = NULL;
+	bool *keep = NULL;
+	size_t ncand = 0;
 	size_t n = 0;
 	size_t i;
-	size_t j;
+	int ret = 0;
 
 	*paths = NULL;
+	*npaths = 0;
 	if (conf == NULL || conf->nshares == 0) {
 		return 0;
 	}
-	arr = talloc_array(mem_ctx, const char *, conf->nshares);
-	if (arr == NULL) {
-		return SHARE_PATHS_ENOMEM;
+	tmp_ctx = talloc_new(mem_ctx);
+	if (tmp_ctx == NULL) {
+		return ENOMEM;
+	}
+	cand = talloc_array(tmp_ctx, const char *, conf->nshares);
+	sorted = talloc_array(tmp_ctx, struct share_path_pos, conf->nshares);
+	keep = talloc_zero_array(tmp_ctx, bool, conf->nshares);
+	if (cand == NULL || sorted == NULL || keep == NULL) {
+		ret = ENOMEM;
+		goto done;
 	}
 	for (i = 0; i < conf->nshares; i++) {
-		const struct smb_share *s = &conf->shares[i];
-		bool dup = false;
-
-		if (!s->available || s->path == NULL || s->path[0] == '\0' ||
-		    strchr(s->path, '%') != NULL) {
+		if (share_checked(&conf->shares[i])) {
+			sorted[ncand] = (struct share_path_pos) {
+				.path = conf->shares[i].path, .pos = ncand,
+			};
+			cand[ncand++] = conf->shares[i].path;
+		}
+	}
+	if (ncand == 0) {
+		goto done;
+	}
+	/* O(n log n): the first of each run of equal paths is kept */
+	qsort(sorted, ncand, sizeof(sorted[0]), share_path_pos_cmp);
+	for (i = 0; i < ncand; i++) {
+		if (i == 0 || strcmp(sorted[i].path, sorted[i - 1].path) != 0) {
+			keep[sorted[i].pos] = true;
+		}
+	}
+	arr = talloc_array(tmp_ctx, const char *, ncand);
+	if (arr == NULL) {
+		ret = ENOMEM;
+		goto done;
+	}
+	for (i = 0; i < ncand; i++) {
+		if (!keep[i]) {
 			continue;
 		}
-		for (j = 0; j < n; j++) {
-			if (strcmp(arr[j], s->path) == 0) {
-				dup = true;
-				break;
-			}
-		}
-		if (dup) {
-			continue;
-		}
-		arr[n] = talloc_strdup(arr, s->path);
+		arr[n] = talloc_strdup(arr, cand[i]);
 		if (arr[n] == NULL) {
-			talloc_free(arr);
-			return SHARE_PATHS_ENOMEM;
+			ret = ENOMEM;
+			goto done;
 		}
 		n++;
 	}
-	if (n == 0) {
-		talloc_free(arr);
-		return 0;
-	}
-	*paths = arr;
-	return n;
+	*paths = talloc_steal(mem_ctx, arr);
+	*npaths = n;
+done:
+	talloc_free(tmp_ctx);
+	return ret;
 }
 
 /* ------------------------------------------------------------------ */
@@ -272,97 +316,69 @@ done:
 /* Probing                                                             */
 /* ------------------------------------------------------------------ */
 
-enum share_state {
-	SHARE_UNPROBED,		/* not started (fork failed before it) */
-	SHARE_PENDING,
-	SHARE_OK,
-	SHARE_BAD,
-	SHARE_HUNG,
-};
+/*
+ * The probe child: '1' when the path is a directory, else '0'.  stat()
+ * and a write only: async-signal-safe, on the caller's path string.
+ */
+static int share_stat_child(const struct probe_sink *sink, void *private_data)
+{
+	const char *path = private_data;
+	struct stat sb;
+	char answer = '0';
 
-struct share_probe_slot {
-	pid_t pid;		/* the probe, until reaped; 0: none */
-	enum share_state state;
-};
+	if (stat(path, &sb) == 0 && S_ISDIR(sb.st_mode)) {
+		answer = '1';
+	}
+	return probe_write(sink, &answer, 1);
+}
 
-/* What a probe writes to the answer pipe: fixed size, one write. */
-struct share_answer {
-	uint32_t index;
-	uint32_t is_dir;
-};
+/* The record of @p path in @p recs[0..n), or NULL. */
+static const struct share_record *share_record_find(
+	const struct share_record *recs, size_t n, const char *path)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		if (strcmp(recs[i].path, path) == 0) {
+			return &recs[i];
+		}
+	}
+	return NULL;
+}
 
 /*
- * The child: stdio on /dev/null, stat, answer, nothing else
- * (async-signal-safe only).  The
- * answer goes through a pipe shared by all probes (an 8-byte write is
- * atomic) and, the same, through the exit status.  The pipe is what the
- * parent believes: tools such as valgrind rewrite a child's exit status.
+ * Add a record for the late probe @p pid of @p path to *recs (a probe
+ * whose start time cannot be read is not recorded).
+ * @return 0, or ENOMEM
  */
-static void share_child(int wfd, int devnull, uint32_t index,
-			const char *path)
+static int share_record_add(TALLOC_CTX *mem_ctx, struct share_record **recs,
+			    size_t *nrecs, pid_t pid, const char *path)
 {
-	struct share_answer a = { .index = index, .is_dir = 0 };
-	struct stat sb;
+	struct share_record r = { .pid = pid };
+	struct share_record *grown = NULL;
+	char state = '?';
 
-	/* a probe stuck for ever must not hold the caller's stdio open */
-	probe_child_stdio(devnull);
-	if (stat(path, &sb) == 0 && S_ISDIR(sb.st_mode)) {
-		a.is_dir = 1;
+	if (share_proc_stat(pid, &state, &r.start) != 0) {
+		return 0;
 	}
-	(void)util_write_all(wfd, &a, sizeof(a));
-	_exit(a.is_dir ? 0 : 1);
+	grown = talloc_realloc(mem_ctx, *recs, struct share_record,
+			       *nrecs + 1);
+	if (grown == NULL) {
+		return ENOMEM;
+	}
+	*recs = grown;
+	r.path = talloc_strdup(grown, path);
+	if (r.path == NULL) {
+		return ENOMEM;
+	}
+	grown[(*nrecs)++] = r;
+	return 0;
 }
 
-/* Reap slot @p s if its child has exited; true when reaped. */
-static bool share_reap(struct share_probe_slot *s)
+/* True when job @p j found a directory. */
+static bool share_job_ok(const struct probe_job *j)
 {
-	pid_t r;
-
-	if (s->pid <= 0) {
-		return false;
-	}
-	do {
-		r = waitpid(s->pid, NULL, WNOHANG);
-	} while (r < 0 && errno == EINTR);
-	if (r == 0) {
-		return false;
-	}
-	/* exited, or (ECHILD) reaped by someone else's wait */
-	s->pid = 0;
-	return true;
-}
-
-/* Take every answer waiting in the pipe. */
-static void share_read_answers(int rfd, struct share_probe_slot *slots,
-			       size_t nslots, size_t *unanswered)
-{
-	struct share_answer buf[64];
-	ssize_t len;
-	size_t k;
-
-	for (;;) {
-		len = read(rfd, buf, sizeof(buf));
-		if (len < 0 && errno == EINTR) {
-			continue;
-		}
-		if (len <= 0) {
-			return;
-		}
-		/* atomic 8-byte writes: whole answers only */
-		for (k = 0; k < (size_t)len / sizeof(buf[0]); k++) {
-			struct share_probe_slot *s = NULL;
-
-			if (buf[k].index >= nslots) {
-				continue;
-			}
-			s = &slots[buf[k].index];
-			if (s->state != SHARE_PENDING) {
-				continue;
-			}
-			s->state = buf[k].is_dir ? SHARE_OK : SHARE_BAD;
-			(*unanswered)--;
-		}
-	}
+	return j->state == PROBE_DONE && strcmp(j->out, "1") == 0;
 }
 
 int share_probe(TALLOC_CTX *mem_ctx, const char *state_dir,
@@ -370,35 +386,26 @@ int share_probe(TALLOC_CTX *mem_ctx, const char *state_dir,
 		const struct deadline *dl, struct share_failure **fail)
 {
 	TALLOC_CTX *tmp_ctx = NULL;
-	struct share_probe_slot *slots = NULL;
+	struct probe_job *jobs = NULL;
+	size_t *job_of = NULL;
 	struct share_record *recs = NULL;
 	size_t nrecs = 0;
 	size_t nold = 0;
+	size_t njobs = 0;
 	char *probes_file = NULL;
 	bool existed = false;
-	size_t unanswered = 0;
-	size_t unreaped = 0;
-	int pfd[2] = { -1, -1 };
-	int devnull = -1;
-	int64_t end_ms;
-	int wait_ms = 1;
-	int fork_err = 0;
+	int start_err = 0;
 	size_t i;
-	size_t j;
 	int ret = 0;
 
 	*fail = NULL;
-	if (npaths == SHARE_PATHS_ENOMEM) {
-		/* share_paths() ran out of memory */
-		return ENOMEM;
-	}
 	tmp_ctx = talloc_new(mem_ctx);
 	if (tmp_ctx == NULL) {
 		return ENOMEM;
 	}
-	slots = talloc_zero_array(tmp_ctx, struct share_probe_slot,
-				  npaths + 1);
-	if (slots == NULL) {
+	jobs = talloc_zero_array(tmp_ctx, struct probe_job, npaths + 1);
+	job_of = talloc_zero_array(tmp_ctx, size_t, npaths + 1);
+	if (jobs == NULL || job_of == NULL) {
 		ret = ENOMEM;
 		goto done;
 	}
@@ -420,130 +427,62 @@ int share_probe(TALLOC_CTX *mem_ctx, const char *state_dir,
 	}
 	nold = nrecs;
 
-	devnull = probe_devnull();
-	if (devnull == -1) {
-		ret = errno;
-		goto done;
-	}
-	if (pipe2(pfd, O_CLOEXEC | O_NONBLOCK) != 0) {
-		ret = errno;
-		goto done;
-	}
+	/* a path whose earlier probe is still stuck gets no second one */
 	for (i = 0; i < npaths; i++) {
-		pid_t pid;
-
-		for (j = 0; j < nold; j++) {
-			if (strcmp(recs[j].path, paths[i]) == 0) {
-				break;
-			}
-		}
-		if (j < nold) {
-			/* an earlier probe of this path is still stuck */
-			slots[i].state = SHARE_HUNG;
+		if (share_record_find(recs, nold, paths[i]) != NULL) {
+			job_of[i] = SIZE_MAX;
 			continue;
 		}
-		pid = fork();
-		if (pid == -1) {
-			fork_err = errno;
-			break;
-		}
-		if (pid == 0) {
-			share_child(pfd[1], devnull, (uint32_t)i, paths[i]);
-		}
-		slots[i].pid = pid;
-		slots[i].state = SHARE_PENDING;
-		unanswered++;
-		unreaped++;
+		job_of[i] = njobs;
+		jobs[njobs++] = (struct probe_job) {
+			.fn = share_stat_child,
+			/* the child only reads it */
+			.private_data = (void *)(uintptr_t)paths[i],
+		};
 	}
-	util_close(&pfd[1]);
-	util_close(&devnull);
-
-	/*
-	 * Until every probe has answered and been reaped, or the deadline:
-	 * reap first, then read, so that the answer of a probe reaped in
-	 * this round is read in this round too.  Answers get a short while
-	 * even when the deadline has passed (testparm took it all, say): a
-	 * healthy local directory is not "hung".
-	 */
-	end_ms = probe_end_ms(dl);
-	while (unanswered > 0 || unreaped > 0) {
-		struct pollfd p = { .fd = pfd[0], .events = POLLIN };
-		int64_t left;
-
-		for (i = 0; i < npaths; i++) {
-			if (share_reap(&slots[i])) {
-				unreaped--;
-			}
-		}
-		share_read_answers(pfd[0], slots, npaths, &unanswered);
-		for (i = 0; i < npaths; i++) {
-			/* gone without an answer (killed, say): a failure */
-			if (slots[i].pid == 0 &&
-			    slots[i].state == SHARE_PENDING) {
-				slots[i].state = SHARE_BAD;
-				unanswered--;
-			}
-		}
-		left = end_ms - util_now_ms();
-		if ((unanswered == 0 && unreaped == 0) || left <= 0) {
-			break;
-		}
-		if (left > wait_ms) {
-			left = wait_ms;
-		}
-		/* wakes up at once for an answer; exits are polled */
-		(void)poll(&p, 1, (int)left);
-		if (wait_ms < SHARE_POLL_MAX_MS) {
-			wait_ms *= 2;
-		}
+	start_err = probe_run_many(tmp_ctx, jobs, njobs, dl, false);
+	if (start_err == ENOMEM) {
+		ret = ENOMEM;
+		goto done;
 	}
 
 	/*
-	 * Whatever did not answer may be stuck for good: leave it (no
+	 * Whatever did not answer may be stuck for good: it was left (no
 	 * kill: a probe killed out of a killable wait would be replaced by
-	 * a new probe every run, each waiting out the whole deadline) and
+	 * a new probe every run, each waiting out the whole deadline);
 	 * record it.  It is not waited for; once it ends, it is reaped by
 	 * whoever inherits it after we exit.
 	 */
 	for (i = 0; i < npaths; i++) {
-		struct share_record *grown = NULL;
-		struct share_record r = { .pid = slots[i].pid };
-		char state = '?';
+		const struct probe_job *j = NULL;
 
-		if (slots[i].pid <= 0 || slots[i].state != SHARE_PENDING) {
-			/* answered (an unreaped one is reaped at our exit) */
+		if (job_of[i] == SIZE_MAX) {
 			continue;
 		}
-		slots[i].state = SHARE_HUNG;
-		if (probes_file == NULL ||
-		    share_proc_stat(r.pid, &state, &r.start) != 0) {
+		j = &jobs[job_of[i]];
+		if (j->state != PROBE_LATE || probes_file == NULL) {
 			continue;
 		}
-		grown = talloc_realloc(tmp_ctx, recs, struct share_record,
-				       nrecs + 1);
-		if (grown == NULL) {
-			ret = ENOMEM;
+		ret = share_record_add(tmp_ctx, &recs, &nrecs, j->pid,
+				       paths[i]);
+		if (ret != 0) {
 			goto done;
 		}
-		recs = grown;
-		r.path = talloc_strdup(recs, paths[i]);
-		if (r.path == NULL) {
-			ret = ENOMEM;
-			goto done;
-		}
-		recs[nrecs++] = r;
 	}
 	if (probes_file != NULL && (existed || nrecs > 0)) {
 		/* failing to record costs a second probe later, no more */
 		(void)share_records_write(tmp_ctx, state_dir, recs, nrecs);
 	}
 
-	if (fork_err != 0) {
-		ret = fork_err;
+	if (start_err != 0) {
+		ret = start_err;
 		goto done;
 	}
 	for (i = 0; i < npaths; i++) {
-		if (slots[i].state == SHARE_OK) {
+		bool hung = job_of[i] == SIZE_MAX ||
+			    jobs[job_of[i]].state == PROBE_LATE;
+
+		if (!hung && share_job_ok(&jobs[job_of[i]])) {
 			continue;
 		}
 		*fail = talloc_zero(mem_ctx, struct share_failure);
@@ -557,13 +496,10 @@ int share_probe(TALLOC_CTX *mem_ctx, const char *state_dir,
 			ret = ENOMEM;
 			goto done;
 		}
-		(*fail)->hung = (slots[i].state == SHARE_HUNG);
+		(*fail)->hung = hung;
 		break;
 	}
 done:
-	util_close(&pfd[0]);
-	util_close(&pfd[1]);
-	util_close(&devnull);
 	talloc_free(tmp_ctx);
 	return ret;
 }

@@ -348,7 +348,8 @@ static char *smbcache_files_text(char *text,
  * Probe child: '1' when no recorded file changed, else '0'.  stat()
  * only, on the cache read before the fork: async-signal-safe.
  */
-static int smbcache_check_child(int fd, void *private_data)
+static int smbcache_check_child(const struct probe_sink *sink,
+				void *private_data)
 {
 	const struct smbcache_file *c = private_data;
 	char answer = '1';
@@ -360,7 +361,7 @@ static int smbcache_check_child(int fd, void *private_data)
 			break;
 		}
 	}
-	return util_write_all(fd, &answer, 1);
+	return probe_write(sink, &answer, 1);
 }
 
 /*
@@ -381,7 +382,7 @@ static int smbcache_files_check(TALLOC_CTX *mem_ctx,
 	}
 	ret = probe_run(mem_ctx, smbcache_check_child,
 			/* the child only reads it */
-			(void *)(uintptr_t)c, dl, &out, NULL);
+			(void *)(uintptr_t)c, false, dl, &out, NULL);
 	if (ret == ETIMEDOUT || ret == ENOMEM) {
 		return ret;
 	}
@@ -403,10 +404,12 @@ struct smbcache_walk_args {
 
 /*
  * Probe child: walk smb.conf and its includes and write the "# file" /
- * "# missing" lines.  Uses talloc: smb.conf is loaded before the run
- * starts any thread (the winbind ping comes later).
+ * "# missing" lines.  Uses talloc, so its job is needs_heap: the cache
+ * is loaded before the run starts any thread (the winbind ping comes
+ * later), and probe_run() refuses (EDEADLK) should that ever change.
  */
-static int smbcache_walk_child(int fd, void *private_data)
+static int smbcache_walk_child(const struct probe_sink *sink,
+			       void *private_data)
 {
 	const struct smbcache_walk_args *a = private_data;
 	TALLOC_CTX *tmp_ctx = talloc_new(NULL);
@@ -428,7 +431,7 @@ static int smbcache_walk_child(int fd, void *private_data)
 		ret = ENOMEM;
 		goto done;
 	}
-	ret = util_write_all(fd, text, strlen(text));
+	ret = probe_write(sink, text, strlen(text));
 done:
 	talloc_free(tmp_ctx);
 	return ret;
@@ -458,7 +461,8 @@ static int smbcache_walk(TALLOC_CTX *mem_ctx, const char *path,
 	if (tmp_ctx == NULL) {
 		return ENOMEM;
 	}
-	ret = probe_run(tmp_ctx, smbcache_walk_child, &a, dl, &out, NULL);
+	ret = probe_run(tmp_ctx, smbcache_walk_child, &a, true, dl, &out,
+			NULL);
 	if (ret != 0) {
 		if (ret != ENOMEM && ret != ETIMEDOUT) {
 			ret = EIO;

@@ -46,6 +46,8 @@ struct smbcache_opts {
  * atomically.  On SMBCACHE_OLD_CACHE, *conf is the old cache; on
  * SMBCACHE_NONE, *conf is NULL.  No message is printed: the caller
  * words the WARNING or ERROR from @p st.
+ * Call it before the run starts any thread: the walk of smb.conf's
+ * includes runs in a probe child that allocates (checks/probe.h).
  * @param[out] conf talloc child of @p mem_ctx
  * @param[out] st   st->testparm_err is a talloc child of @p mem_ctx
  * @return 0, or ENOMEM

@@ -637,11 +637,13 @@ static int check_shares(struct run *r)
 {
 	struct share_failure *f = NULL;
 	const char **paths = NULL;
-	size_t n;
+	size_t n = 0;
 	int ret;
 
-	n = share_paths(r, r->conf, &paths);
-	ret = share_probe(r, r->state_dir, paths, n, &r->dl, &f);
+	ret = share_paths(r, r->conf, &paths, &n);
+	if (ret == 0) {
+		ret = share_probe(r, r->state_dir, paths, n, &r->dl, &f);
+	}
 	if (ret == 0 && f != NULL && !r->refreshed &&
 	    !deadline_expired(&r->dl)) {
 		/* confirm with a fresh smb.conf before failing */
@@ -650,8 +652,11 @@ static int check_shares(struct run *r)
 			return ret;
 		}
 		TALLOC_FREE(f);
-		n = share_paths(r, r->conf, &paths);
-		ret = share_probe(r, r->state_dir, paths, n, &r->dl, &f);
+		ret = share_paths(r, r->conf, &paths, &n);
+		if (ret == 0) {
+			ret = share_probe(r, r->state_dir, paths, n, &r->dl,
+					  &f);
+		}
 	}
 	if (ret != 0) {
 		return fail(r, "ERROR: samba share check failed: %s",
