@@ -589,10 +589,37 @@ static void run_decode(const struct run_child *c, struct run_result *r)
 /* The two ways to run a program                                       */
 /* ------------------------------------------------------------------ */
 
+/*
+ * What both ways of running need before the fork: the program
+ * (*path and s->path, looked up in $PATH, a talloc child of
+ * @p mem_ctx),
+ * /dev/null opened with @p devnull_flags, and the close-on-exec pipe
+ * that carries a failed exec's errno (s->status_fd is its write end).
+ * @return 0, ENOENT when there is no such program, ENOMEM, or the errno
+ *         of open() or pipe2()
+ */
+static int run_prepare(TALLOC_CTX *mem_ctx, const char *name,
+		       int devnull_flags, struct run_spawn *s, char **path,
+		       int *devnull, int statp[2])
+{
+	int ret;
+
+	ret = run_find_program(mem_ctx, name, path);
+	if (ret != 0) {
+		return ret;
+	}
+	s->path = *path;
+	*devnull = open("/dev/null", devnull_flags | O_CLOEXEC);
+	if (*devnull < 0 || pipe2(statp, O_CLOEXEC) != 0) {
+		return errno;
+	}
+	s->status_fd = statp[1];
+	return 0;
+}
+
 int run_bounded(TALLOC_CTX *mem_ctx, const char *const *argv,
 		const struct deadline *dl, struct run_result **res)
 {
-	TALLOC_CTX *tmp_ctx = NULL;
 	struct run_result *r = NULL;
 	struct run_child c = {
 		.pid = -1, .pidfd = -1, .status_fd = -1,
@@ -612,17 +639,12 @@ int run_bounded(TALLOC_CTX *mem_ctx, const char *const *argv,
 	if (argv == NULL || argv[0] == NULL || dl == NULL) {
 		return EINVAL;
 	}
-	tmp_ctx = talloc_new(mem_ctx);
-	if (tmp_ctx == NULL) {
+	/* the result is the scratch context too: freed on failure */
+	r = talloc_zero(mem_ctx, struct run_result);
+	if (r == NULL) {
 		return ENOMEM;
 	}
-	r = talloc_zero(tmp_ctx, struct run_result);
-	if (r == NULL) {
-		ret = ENOMEM;
-		goto done;
-	}
-
-	ret = run_find_program(tmp_ctx, argv[0], &path);
+	ret = run_prepare(r, argv[0], O_RDONLY, &s, &path, &devnull, statp);
 	if (ret == ENOENT) {
 		r->err = ENOENT;
 		r->status = 127;
@@ -632,22 +654,14 @@ int run_bounded(TALLOC_CTX *mem_ctx, const char *const *argv,
 	if (ret != 0) {
 		goto done;
 	}
-	devnull = open("/dev/null", O_RDONLY | O_CLOEXEC);
-	if (devnull < 0) {
-		ret = errno;
-		goto done;
-	}
-	if (pipe2(outp, O_CLOEXEC) != 0 || pipe2(errp, O_CLOEXEC) != 0 ||
-	    pipe2(statp, O_CLOEXEC) != 0) {
+	if (pipe2(outp, O_CLOEXEC) != 0 || pipe2(errp, O_CLOEXEC) != 0) {
 		ret = errno;
 		goto done;
 	}
 
-	s.path = path;
 	s.fd[0] = devnull;
 	s.fd[1] = outp[1];
 	s.fd[2] = errp[1];
-	s.status_fd = statp[1];
 	chld_changed = run_sigchld_default(&old_chld);
 	ret = run_spawn(&s, &c.pid);
 	if (ret != 0) {
@@ -665,7 +679,7 @@ int run_bounded(TALLOC_CTX *mem_ctx, const char *const *argv,
 	statp[0] = -1;
 	c.pidfd = run_pidfd_open(c.pid);
 
-	ret = run_collect(tmp_ctx, &c, dl, r);
+	ret = run_collect(r, &c, dl, r);
 	if (ret != 0) {
 		goto done;
 	}
@@ -676,9 +690,7 @@ finish:
 	r->errout = run_stream_finish(r, &c.err, &r->errlen);
 	if (r->out == NULL || r->errout == NULL) {
 		ret = ENOMEM;
-		goto done;
 	}
-	*res = talloc_steal(mem_ctx, r);
 done:
 	/* a child not reaped by now was killed and waited for (briefly)
 	 * in run_collect(): it is not waited for again */
@@ -694,7 +706,11 @@ done:
 	util_close(&c.status_fd);
 	util_close(&devnull);
 	util_close(&c.pidfd);
-	talloc_free(tmp_ctx);
+	TALLOC_FREE(path);
+	if (ret != 0) {
+		TALLOC_FREE(r);
+	}
+	*res = r;
 	return ret;
 }
 
@@ -763,9 +779,9 @@ int run_detached(const char *const *argv, int keep_fd,
 	struct run_spawn s = {
 		.argv = argv, .keep_fd = keep_fd, .detach = true,
 	};
-	char *path = NULL;
 	int statp[2] = { -1, -1 };
 	int devnull = -1;
+	char *path = NULL;
 	struct sigaction old_chld;
 	bool chld_changed = false;
 	int64_t bound = RUN_DETACHED_EXEC_MS;
@@ -790,23 +806,12 @@ int run_detached(const char *const *argv, int keep_fd,
 	if (tmp_ctx == NULL) {
 		return ENOMEM;
 	}
-	ret = run_find_program(tmp_ctx, argv[0], &path);
+	ret = run_prepare(tmp_ctx, argv[0], O_RDWR, &s, &path, &devnull,
+			  statp);
 	if (ret != 0) {
 		goto done;
 	}
-	devnull = open("/dev/null", O_RDWR | O_CLOEXEC);
-	if (devnull < 0) {
-		ret = errno;
-		goto done;
-	}
-	if (pipe2(statp, O_CLOEXEC) != 0) {
-		ret = errno;
-		goto done;
-	}
-
-	s.path = path;
 	s.fd[0] = s.fd[1] = s.fd[2] = devnull;
-	s.status_fd = statp[1];
 	chld_changed = run_sigchld_default(&old_chld);
 	ret = run_spawn(&s, &pid);
 	if (ret != 0) {

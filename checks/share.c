@@ -266,49 +266,56 @@ static int share_records_read(TALLOC_CTX *mem_ctx, const char *file,
 	return 0;
 }
 
-static int share_records_write(TALLOC_CTX *mem_ctx, const char *state_dir,
-			       const struct share_record *recs, size_t n)
+/*
+ * The record file's text: a "PID STARTTIME PATH" line per record (a
+ * path with a newline, which would split its line, is left out).
+ * @return a talloc child of @p mem_ctx, or NULL (ENOMEM)
+ */
+static char *share_records_text(TALLOC_CTX *mem_ctx,
+				const struct share_record *recs, size_t n)
 {
-	TALLOC_CTX *tmp_ctx = NULL;
-	char *text = NULL;
-	char *dst = NULL;
+	char *text = talloc_strdup(mem_ctx, "");
 	size_t i;
-	int ret = 0;
 
-	tmp_ctx = talloc_new(mem_ctx);
-	if (tmp_ctx == NULL) {
-		return ENOMEM;
-	}
-	dst = talloc_asprintf(tmp_ctx, "%s/" SHARE_PROBES_NAME, state_dir);
-	if (dst == NULL) {
-		ret = ENOMEM;
-		goto done;
-	}
-	if (n == 0) {
-		if (unlink(dst) != 0 && errno != ENOENT) {
-			ret = errno;
-		}
-		goto done;
-	}
-	text = talloc_strdup(tmp_ctx, "");
 	for (i = 0; text != NULL && i < n; i++) {
-		const char *p = recs[i].path;
-
-		/* a newline in a path would split the record: drop it */
-		if (strchr(p, '\n') != NULL) {
+		if (strchr(recs[i].path, '\n') != NULL) {
 			continue;
 		}
 		text = talloc_asprintf_append_buffer(text, "%d %llu %s\n",
 						     (int)recs[i].pid,
-						     recs[i].start, p);
+						     recs[i].start,
+						     recs[i].path);
 	}
-	if (text == NULL) {
-		ret = ENOMEM;
-		goto done;
+	return text;
+}
+
+/*
+ * Replace the record file in @p state_dir by @p recs (none: remove it).
+ * @return 0, ENOMEM, or the errno of the write or unlink
+ */
+static int share_records_write(TALLOC_CTX *mem_ctx, const char *state_dir,
+			       const struct share_record *recs, size_t n)
+{
+	char *text = NULL;
+	int ret = 0;
+
+	if (n == 0) {
+		char *dst = talloc_asprintf(mem_ctx, "%s/" SHARE_PROBES_NAME,
+					    state_dir);
+
+		if (dst == NULL) {
+			return ENOMEM;
+		}
+		if (unlink(dst) != 0 && errno != ENOENT) {
+			ret = errno;
+		}
+		talloc_free(dst);
+		return ret;
 	}
-	ret = util_write_atomic(tmp_ctx, dst, text, strlen(text), 0600);
-done:
-	talloc_free(tmp_ctx);
+	text = share_records_text(mem_ctx, recs, n);
+	ret = util_write_text_in(mem_ctx, state_dir, SHARE_PROBES_NAME, text,
+				 0600);
+	talloc_free(text);
 	return ret;
 }
 

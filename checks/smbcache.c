@@ -438,61 +438,63 @@ done:
 }
 
 /*
+ * Parse the walk child's "# file" / "# missing" lines.
+ * @param[out] files talloc child of @p mem_ctx
+ * @return 0, EIO (a line that is neither), ENOMEM
+ */
+static int smbcache_parse_walk(TALLOC_CTX *mem_ctx, const char *out,
+			       struct smbcache_fileid **files, size_t *nfiles)
+{
+	struct smbcache_fileid *arr = NULL;
+	char **lines = NULL;
+	size_t n = 0;
+	size_t i;
+	int ret;
+
+	ret = util_split_lines(mem_ctx, out, &lines, &n);
+	if (ret != 0) {
+		return ret;
+	}
+	arr = talloc_zero_array(mem_ctx, struct smbcache_fileid,
+				n > 0 ? n : 1);
+	for (i = 0; arr != NULL && ret == 0 && i < n; i++) {
+		ret = smbcache_parse_fileid(arr, lines[i], &arr[i]);
+	}
+	talloc_free(lines);
+	if (arr == NULL || ret != 0) {
+		talloc_free(arr);
+		return (arr == NULL || ret == ENOMEM) ? ENOMEM : EIO;
+	}
+	*files = arr;
+	*nfiles = n;
+	return 0;
+}
+
+/*
  * Record the identity of @p path and the files it includes, within the
  * deadline.
  * @return 0, ETIMEDOUT, EIO (the walk failed), ENOMEM
  */
 static int smbcache_walk(TALLOC_CTX *mem_ctx, const char *path,
-			unsigned long long start_ns, const struct deadline *dl,
-			struct smbcache_fileid **files, size_t *nfiles)
+			 unsigned long long start_ns, const struct deadline *dl,
+			 struct smbcache_fileid **files, size_t *nfiles)
 {
-	TALLOC_CTX *tmp_ctx = NULL;
 	struct smbcache_walk_args a = { .path = path, .start_ns = start_ns };
-	struct smbcache_fileid *arr = NULL;
 	char *out = NULL;
-	char **lines = NULL;
-	size_t nlines = 0;
-	size_t i;
 	int ret;
 
 	*files = NULL;
 	*nfiles = 0;
-	tmp_ctx = talloc_new(mem_ctx);
-	if (tmp_ctx == NULL) {
-		return ENOMEM;
-	}
-	ret = probe_run(tmp_ctx, smbcache_walk_child, &a, true, dl, &out,
+	ret = probe_run(mem_ctx, smbcache_walk_child, &a, true, dl, &out,
 			NULL);
-	if (ret != 0) {
-		if (ret != ENOMEM && ret != ETIMEDOUT) {
-			ret = EIO;
-		}
-		goto done;
+	if (ret == 0) {
+		ret = smbcache_parse_walk(mem_ctx, out, files, nfiles);
 	}
-	ret = util_split_lines(tmp_ctx, out, &lines, &nlines);
-	if (ret != 0) {
-		goto done;
+	talloc_free(out);
+	if (ret != 0 && ret != ENOMEM && ret != ETIMEDOUT) {
+		/* the child failed, or said what we cannot read */
+		ret = EIO;
 	}
-	arr = talloc_zero_array(tmp_ctx, struct smbcache_fileid,
-				nlines > 0 ? nlines : 1);
-	if (arr == NULL) {
-		ret = ENOMEM;
-		goto done;
-	}
-	for (i = 0; i < nlines; i++) {
-		ret = smbcache_parse_fileid(arr, lines[i], &arr[i]);
-		if (ret == ENOMEM) {
-			goto done;
-		}
-		if (ret != 0) {
-			ret = EIO;
-			goto done;
-		}
-	}
-	*files = talloc_steal(mem_ctx, arr);
-	*nfiles = nlines;
-done:
-	talloc_free(tmp_ctx);
 	return ret;
 }
 
@@ -655,57 +657,38 @@ static bool smbcache_young(const struct stat *sb, unsigned max_age)
 }
 
 /*
- * Replace the cache in @p state_dir, atomically: the header (@p files,
- * @p conf's role and stderr lines) and testparm's stdout @p out.
- * @return 0, ENOMEM, or the errno of the write
+ * The cache file's text: the header (@p files, @p conf's role and
+ * stderr lines), "# body", then testparm's stdout @p out.
+ * @return a talloc child of @p mem_ctx, or NULL (ENOMEM)
  */
-static int smbcache_write(TALLOC_CTX *mem_ctx, const char *state_dir,
-			  const struct smbconf *conf, const char *out,
-			  const struct smbcache_fileid *files, size_t nfiles)
+static char *smbcache_text(TALLOC_CTX *mem_ctx, const struct smbconf *conf,
+			   const char *out, const struct smbcache_fileid *files,
+			   size_t nfiles)
 {
-	TALLOC_CTX *tmp_ctx = NULL;
-	char *hdr = NULL;
-	char *dst = NULL;
+	char *hdr = talloc_strdup(mem_ctx, SMBCACHE_MAGIC "\n");
 	size_t i;
-	int ret;
 
-	tmp_ctx = talloc_new(mem_ctx);
-	if (tmp_ctx == NULL) {
-		return ENOMEM;
-	}
-	hdr = talloc_strdup(tmp_ctx, SMBCACHE_MAGIC "\n");
 	if (hdr != NULL) {
 		hdr = smbcache_files_text(hdr, files, nfiles);
 	}
 	if (hdr != NULL && conf->server_role != NULL) {
-		char *r = smbcache_header_text(tmp_ctx, conf->server_role);
+		char *r = smbcache_header_text(hdr, conf->server_role);
 
 		hdr = r == NULL ? NULL :
 		      talloc_asprintf_append_buffer(hdr, "# role %s\n", r);
 	}
 	for (i = 0; hdr != NULL && i < conf->nstderr; i++) {
-		char *l = smbcache_header_text(tmp_ctx, conf->stderr_lines[i]);
+		char *l = smbcache_header_text(hdr, conf->stderr_lines[i]);
 
 		hdr = l == NULL ? NULL :
 		      talloc_asprintf_append_buffer(hdr, "# stderr %s\n", l);
 	}
 	if (hdr != NULL) {
-		hdr = talloc_asprintf_append_buffer(hdr, "%s\n",
-						    SMBCACHE_BODY);
-	}
-	if (hdr != NULL) {
 		/* the body follows the header */
-		hdr = talloc_strdup_append_buffer(hdr, out);
+		hdr = talloc_asprintf_append_buffer(hdr, "%s\n%s",
+						    SMBCACHE_BODY, out);
 	}
-	dst = talloc_asprintf(tmp_ctx, "%s/" SMBCACHE_NAME, state_dir);
-	if (hdr == NULL || dst == NULL) {
-		ret = ENOMEM;
-		goto done;
-	}
-	ret = util_write_atomic(tmp_ctx, dst, hdr, strlen(hdr), 0644);
-done:
-	talloc_free(tmp_ctx);
-	return ret;
+	return hdr;
 }
 
 /* ------------------------------------------------------------------ */
@@ -861,8 +844,10 @@ static int smbcache_store(TALLOC_CTX *mem_ctx,
 			nfiles = 1;
 		}
 	}
-	ret = smbcache_write(mem_ctx, opts->state_dir, c, res->out, files,
-			     nfiles);
+	ret = util_write_text_in(mem_ctx, opts->state_dir, SMBCACHE_NAME,
+				 smbcache_text(mem_ctx, c, res->out, files,
+					       nfiles),
+				 0644);
 	if (ret == ENOMEM) {
 		return ENOMEM;
 	}

@@ -182,56 +182,56 @@ done:
 	return ret;
 }
 
-int smbconf_parse_testparm(TALLOC_CTX *mem_ctx, const char *out,
-			   const char *err, struct smbconf **conf)
+/* Where the parser is: which section, and which stream. */
+struct smbconf_parser {
+	struct smbconf *c;
+	bool in_global;		/* in [global] */
+	struct smb_share *cur;	/* the share section we are in, or NULL */
+	bool is_stdout;		/* testparm's stdout, else its stderr */
+};
+
+/* Parse every line of @p text (NULL: none).  0, or ENOMEM. */
+static int smbconf_parse_text(struct smbconf_parser *p, const char *text)
 {
-	TALLOC_CTX *tmp_ctx = NULL;
-	struct smbconf *c = NULL;
-	struct smb_share *cur = NULL;
-	bool in_global = false;
 	char **lines = NULL;
-	size_t nlines = 0;
+	size_t n = 0;
 	size_t i;
 	int ret;
 
-	tmp_ctx = talloc_new(mem_ctx);
-	if (tmp_ctx == NULL) {
+	ret = util_split_lines(p->c, text, &lines, &n);
+	for (i = 0; ret == 0 && i < n; i++) {
+		if (p->is_stdout) {
+			ret = smbconf_parse_out_line(p->c, lines[i],
+						     &p->in_global, &p->cur);
+		} else {
+			ret = smbconf_parse_err_line(p->c, lines[i]);
+		}
+	}
+	talloc_free(lines);
+	return ret;
+}
+
+int smbconf_parse_testparm(TALLOC_CTX *mem_ctx, const char *out,
+			   const char *err, struct smbconf **conf)
+{
+	struct smbconf_parser p = { .c = talloc_zero(mem_ctx, struct smbconf) };
+	int ret;
+
+	if (p.c == NULL) {
 		return ENOMEM;
 	}
-	c = talloc_zero(tmp_ctx, struct smbconf);
-	if (c == NULL) {
-		ret = ENOMEM;
-		goto done;
+	/* stderr first: it names the file and the role */
+	ret = smbconf_parse_text(&p, err);
+	if (ret == 0) {
+		p.is_stdout = true;
+		ret = smbconf_parse_text(&p, out);
 	}
-
-	ret = util_split_lines(tmp_ctx, err, &lines, &nlines);
 	if (ret != 0) {
-		goto done;
+		talloc_free(p.c);
+		return ret;
 	}
-	for (i = 0; i < nlines; i++) {
-		ret = smbconf_parse_err_line(c, lines[i]);
-		if (ret != 0) {
-			goto done;
-		}
-	}
-	TALLOC_FREE(lines);
-
-	ret = util_split_lines(tmp_ctx, out, &lines, &nlines);
-	if (ret != 0) {
-		goto done;
-	}
-	for (i = 0; i < nlines; i++) {
-		ret = smbconf_parse_out_line(c, lines[i], &in_global, &cur);
-		if (ret != 0) {
-			goto done;
-		}
-	}
-
-	*conf = talloc_steal(mem_ctx, c);
-	ret = 0;
-done:
-	talloc_free(tmp_ctx);
-	return ret;
+	*conf = p.c;
+	return 0;
 }
 
 /* ------------------------------------------------------------------ */

@@ -423,6 +423,24 @@ done:
 	return ret;
 }
 
+int util_write_text_in(TALLOC_CTX *mem_ctx, const char *dir,
+		       const char *name, const char *text, mode_t mode)
+{
+	char *path = NULL;
+	int ret;
+
+	if (text == NULL) {
+		return ENOMEM;
+	}
+	path = talloc_asprintf(mem_ctx, "%s/%s", dir, name);
+	if (path == NULL) {
+		return ENOMEM;
+	}
+	ret = util_write_atomic(path, path, text, strlen(text), mode);
+	talloc_free(path);
+	return ret;
+}
+
 int64_t util_now_ms(void)
 {
 	struct timespec ts;

@@ -132,6 +132,16 @@ int util_read_file(TALLOC_CTX *mem_ctx, const char *path, int flags,
 int util_write_atomic(TALLOC_CTX *mem_ctx, const char *path, const void *buf,
 		      size_t len, mode_t mode);
 
+/**
+ * @brief util_write_atomic() of the string @p text to @p dir/@p name.
+ * @p text may be the NULL of a talloc string build that ran out of
+ * memory: that is ENOMEM, so callers need not check it first.
+ * @param[in] mem_ctx talloc parent of scratch memory
+ * @return 0, ENOMEM, or the errno of the failed step
+ */
+int util_write_text_in(TALLOC_CTX *mem_ctx, const char *dir,
+		       const char *name, const char *text, mode_t mode);
+
 /** @brief Monotonic clock in milliseconds. */
 int64_t util_now_ms(void);
 
