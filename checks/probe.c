@@ -397,10 +397,11 @@ int probe_run_many(TALLOC_CTX *mem_ctx, struct probe_job *jobs,
 	rd.fd = pfd[0];
 	ret = probe_collect(tmp_ctx, &rd, jobs, slots, njobs,
 			    probe_end_ms(dl));
+	/* even when collecting failed: late ones are killed if asked */
+	probe_judge(tmp_ctx, jobs, slots, njobs, kill_late);
 	if (ret != 0) {
 		goto done;
 	}
-	probe_judge(tmp_ctx, jobs, slots, njobs, kill_late);
 	for (i = 0; i < njobs; i++) {
 		if (jobs[i].state != PROBE_DONE) {
 			continue;
@@ -416,9 +417,7 @@ done:
 	if (ret != 0 && ret != fork_err) {
 		/* nothing half-done is handed back */
 		for (i = 0; i < njobs; i++) {
-			if (jobs[i].out != NULL) {
-				TALLOC_FREE(jobs[i].out);
-			}
+			TALLOC_FREE(jobs[i].out);
 		}
 	}
 	util_close(&pfd[0]);
