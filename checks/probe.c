@@ -18,6 +18,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/types.h>
+#include <sys/uio.h>
 #include <unistd.h>
 
 #include "checks/probe.h"
@@ -38,18 +39,27 @@ struct probe_frame {
 /* The findings of one frame, at most: a frame is one atomic write. */
 #define PROBE_FRAME_DATA (PIPE_BUF - sizeof(struct probe_frame))
 
-/* Write one frame (one write() of at most PIPE_BUF bytes). */
+/*
+ * Write one frame: one writev() of at most PIPE_BUF bytes, which a
+ * blocking pipe takes whole or not at all (EINTR), never in part.
+ */
 static int probe_frame_write(const struct probe_sink *sink, uint32_t len,
 			     const void *data, size_t datalen)
 {
-	char buf[PIPE_BUF];
 	struct probe_frame f = { .index = sink->index, .len = len };
+	struct iovec iov[2] = {
+		{ .iov_base = &f, .iov_len = sizeof(f) },
+		{ .iov_base = (void *)(uintptr_t)data, .iov_len = datalen },
+	};
+	ssize_t n;
 
-	memcpy(buf, &f, sizeof(f));
-	if (datalen > 0) {
-		memcpy(buf + sizeof(f), data, datalen);
+	do {
+		n = writev(sink->fd, iov, datalen > 0 ? 2 : 1);
+	} while (n < 0 && errno == EINTR);
+	if (n < 0) {
+		return errno;
 	}
-	return util_write_all(sink->fd, buf, sizeof(f) + datalen);
+	return (size_t)n == sizeof(f) + datalen ? 0 : EIO;
 }
 
 int probe_write(const struct probe_sink *sink, const void *buf, size_t len)
@@ -203,7 +213,8 @@ static int probe_read_frames(TALLOC_CTX *mem_ctx, struct probe_reader *rd,
 				} else {
 					ret = probe_slot_add(
 						mem_ctx, s, jobs[f.index].pid,
-						rd->buf + off + sizeof(f), dlen);
+						rd->buf + off + sizeof(f),
+						dlen);
 				}
 			}
 			if (ret != 0) {

@@ -449,23 +449,17 @@ static void run_collect_reaped(struct run_child *c, struct run_result *r,
 static int run_collect_once(TALLOC_CTX *mem_ctx, struct run_child *c,
 			    struct run_result *r, int64_t limit)
 {
+	int fds[4] = { c->out.fd, c->err.fd, c->status_fd, c->pidfd };
 	struct pollfd pfd[4];
 	nfds_t n = 0;
 	nfds_t i;
 	int ret = 0;
 
-	if (c->out.fd >= 0) {
-		pfd[n++] = (struct pollfd) { .fd = c->out.fd, .events = POLLIN };
-	}
-	if (c->err.fd >= 0) {
-		pfd[n++] = (struct pollfd) { .fd = c->err.fd, .events = POLLIN };
-	}
-	if (c->status_fd >= 0) {
-		pfd[n++] = (struct pollfd) { .fd = c->status_fd,
-					     .events = POLLIN };
-	}
-	if (c->pidfd >= 0) {
-		pfd[n++] = (struct pollfd) { .fd = c->pidfd, .events = POLLIN };
+	for (i = 0; i < 4; i++) {
+		if (fds[i] >= 0) {
+			pfd[n++] = (struct pollfd) { .fd = fds[i],
+						     .events = POLLIN };
+		}
 	}
 	if (poll(pfd, n, (int)limit) < 0) {
 		return errno == EINTR ? 0 : errno;

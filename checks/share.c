@@ -382,10 +382,151 @@ static int share_record_add(TALLOC_CTX *mem_ctx, struct share_record **recs,
 	return 0;
 }
 
-/* True when job @p j found a directory. */
-static bool share_job_ok(const struct probe_job *j)
+/* paths[i] has no job: an earlier probe of it is still stuck. */
+#define SHARE_NO_JOB SIZE_MAX
+
+/* One share_probe() call: the paths, their probes, the records. */
+struct share_set {
+	const char *const *paths;
+	size_t npaths;
+	struct probe_job *jobs;
+	size_t *job_of;		/* paths[i]'s job, or SHARE_NO_JOB */
+	size_t njobs;
+	struct share_record *recs;
+	size_t nrecs;
+	size_t nold;		/* how many were read (the rest are new) */
+	bool existed;		/* the record file existed */
+};
+
+/*
+ * Read the records of stuck probes in @p state_dir (NULL: none).  An
+ * unreadable record file is no reason to fail a node: as if empty.
+ * @return 0, or ENOMEM
+ */
+static int share_set_read(TALLOC_CTX *mem_ctx, const char *state_dir,
+			  struct share_set *set)
 {
-	return j->state == PROBE_DONE && strcmp(j->out, "1") == 0;
+	char *file = NULL;
+	int ret;
+
+	if (state_dir == NULL) {
+		return 0;
+	}
+	file = talloc_asprintf(mem_ctx, "%s/" SHARE_PROBES_NAME, state_dir);
+	if (file == NULL) {
+		return ENOMEM;
+	}
+	ret = share_records_read(mem_ctx, file, &set->recs, &set->nrecs,
+				 &set->existed);
+	talloc_free(file);
+	set->nold = set->nrecs;
+	return ret == ENOMEM ? ENOMEM : 0;
+}
+
+/*
+ * One probe job per path, except for a path whose earlier probe is
+ * still stuck: it gets no second one.
+ * @return 0, or ENOMEM
+ */
+static int share_set_jobs(TALLOC_CTX *mem_ctx, struct share_set *set)
+{
+	size_t i;
+
+	set->jobs = talloc_zero_array(mem_ctx, struct probe_job,
+				      set->npaths + 1);
+	set->job_of = talloc_zero_array(mem_ctx, size_t, set->npaths + 1);
+	if (set->jobs == NULL || set->job_of == NULL) {
+		return ENOMEM;
+	}
+	for (i = 0; i < set->npaths; i++) {
+		if (share_record_find(set->recs, set->nold,
+				      set->paths[i]) != NULL) {
+			set->job_of[i] = SHARE_NO_JOB;
+			continue;
+		}
+		set->job_of[i] = set->njobs;
+		set->jobs[set->njobs++] = (struct probe_job) {
+			.fn = share_stat_child,
+			/* the child only reads it */
+			.private_data = (void *)(uintptr_t)set->paths[i],
+		};
+	}
+	return 0;
+}
+
+/*
+ * Whatever did not answer may be stuck for good: it was left (no kill:
+ * a probe killed out of a killable wait would be replaced by a new
+ * probe every run, each waiting out the whole deadline).  Record it in
+ * @p state_dir; it is not waited for, and once it ends it is reaped by
+ * whoever inherits it after we exit.
+ * @return 0, or ENOMEM (failing to write costs a second probe later,
+ *         no more)
+ */
+static int share_set_record(TALLOC_CTX *mem_ctx, const char *state_dir,
+			    struct share_set *set)
+{
+	size_t i;
+	int ret;
+
+	if (state_dir == NULL) {
+		return 0;
+	}
+	for (i = 0; i < set->npaths; i++) {
+		const struct probe_job *j = NULL;
+
+		if (set->job_of[i] == SHARE_NO_JOB) {
+			continue;
+		}
+		j = &set->jobs[set->job_of[i]];
+		if (j->state != PROBE_LATE) {
+			continue;
+		}
+		ret = share_record_add(mem_ctx, &set->recs, &set->nrecs,
+				       j->pid, set->paths[i]);
+		if (ret != 0) {
+			return ret;
+		}
+	}
+	if (set->existed || set->nrecs > 0) {
+		(void)share_records_write(mem_ctx, state_dir, set->recs,
+					  set->nrecs);
+	}
+	return 0;
+}
+
+/*
+ * The first path, in share order, that is not a directory or did not
+ * answer (*fail NULL when there is none).
+ * @return 0, or ENOMEM
+ */
+static int share_set_failure(TALLOC_CTX *mem_ctx, const struct share_set *set,
+			     struct share_failure **fail)
+{
+	size_t i;
+
+	for (i = 0; i < set->npaths; i++) {
+		size_t k = set->job_of[i];
+		bool hung = k == SHARE_NO_JOB ||
+			    set->jobs[k].state == PROBE_LATE;
+
+		if (!hung && set->jobs[k].state == PROBE_DONE &&
+		    strcmp(set->jobs[k].out, "1") == 0) {
+			continue;
+		}
+		*fail = talloc_zero(mem_ctx, struct share_failure);
+		if (*fail == NULL) {
+			return ENOMEM;
+		}
+		(*fail)->path = talloc_strdup(*fail, set->paths[i]);
+		if ((*fail)->path == NULL) {
+			TALLOC_FREE(*fail);
+			return ENOMEM;
+		}
+		(*fail)->hung = hung;
+		return 0;
+	}
+	return 0;
 }
 
 int share_probe(TALLOC_CTX *mem_ctx, const char *state_dir,
@@ -393,118 +534,34 @@ int share_probe(TALLOC_CTX *mem_ctx, const char *state_dir,
 		const struct deadline *dl, struct share_failure **fail)
 {
 	TALLOC_CTX *tmp_ctx = NULL;
-	struct probe_job *jobs = NULL;
-	size_t *job_of = NULL;
-	struct share_record *recs = NULL;
-	size_t nrecs = 0;
-	size_t nold = 0;
-	size_t njobs = 0;
-	char *probes_file = NULL;
-	bool existed = false;
+	struct share_set set = { .paths = paths, .npaths = npaths };
 	int start_err = 0;
-	size_t i;
-	int ret = 0;
+	int ret;
 
 	*fail = NULL;
 	tmp_ctx = talloc_new(mem_ctx);
 	if (tmp_ctx == NULL) {
 		return ENOMEM;
 	}
-	jobs = talloc_zero_array(tmp_ctx, struct probe_job, npaths + 1);
-	job_of = talloc_zero_array(tmp_ctx, size_t, npaths + 1);
-	if (jobs == NULL || job_of == NULL) {
-		ret = ENOMEM;
+	ret = share_set_read(tmp_ctx, state_dir, &set);
+	if (ret == 0) {
+		ret = share_set_jobs(tmp_ctx, &set);
+	}
+	if (ret != 0) {
 		goto done;
 	}
-
-	if (state_dir != NULL) {
-		probes_file = talloc_asprintf(tmp_ctx,
-					      "%s/" SHARE_PROBES_NAME,
-					      state_dir);
-		if (probes_file == NULL) {
-			ret = ENOMEM;
-			goto done;
-		}
-		/* an unreadable record file is no reason to fail a node */
-		if (share_records_read(tmp_ctx, probes_file, &recs, &nrecs,
-				       &existed) == ENOMEM) {
-			ret = ENOMEM;
-			goto done;
-		}
-	}
-	nold = nrecs;
-
-	/* a path whose earlier probe is still stuck gets no second one */
-	for (i = 0; i < npaths; i++) {
-		if (share_record_find(recs, nold, paths[i]) != NULL) {
-			job_of[i] = SIZE_MAX;
-			continue;
-		}
-		job_of[i] = njobs;
-		jobs[njobs++] = (struct probe_job) {
-			.fn = share_stat_child,
-			/* the child only reads it */
-			.private_data = (void *)(uintptr_t)paths[i],
-		};
-	}
-	start_err = probe_run_many(tmp_ctx, jobs, njobs, dl, false);
+	/* a failed fork still leaves the probes started before it */
+	start_err = probe_run_many(tmp_ctx, set.jobs, set.njobs, dl, false);
 	if (start_err == ENOMEM) {
 		ret = ENOMEM;
 		goto done;
 	}
-
-	/*
-	 * Whatever did not answer may be stuck for good: it was left (no
-	 * kill: a probe killed out of a killable wait would be replaced by
-	 * a new probe every run, each waiting out the whole deadline);
-	 * record it.  It is not waited for; once it ends, it is reaped by
-	 * whoever inherits it after we exit.
-	 */
-	for (i = 0; i < npaths; i++) {
-		const struct probe_job *j = NULL;
-
-		if (job_of[i] == SIZE_MAX) {
-			continue;
-		}
-		j = &jobs[job_of[i]];
-		if (j->state != PROBE_LATE || probes_file == NULL) {
-			continue;
-		}
-		ret = share_record_add(tmp_ctx, &recs, &nrecs, j->pid,
-				       paths[i]);
-		if (ret != 0) {
-			goto done;
-		}
-	}
-	if (probes_file != NULL && (existed || nrecs > 0)) {
-		/* failing to record costs a second probe later, no more */
-		(void)share_records_write(tmp_ctx, state_dir, recs, nrecs);
-	}
-
-	if (start_err != 0) {
+	ret = share_set_record(tmp_ctx, state_dir, &set);
+	if (ret == 0) {
 		ret = start_err;
-		goto done;
 	}
-	for (i = 0; i < npaths; i++) {
-		bool hung = job_of[i] == SIZE_MAX ||
-			    jobs[job_of[i]].state == PROBE_LATE;
-
-		if (!hung && share_job_ok(&jobs[job_of[i]])) {
-			continue;
-		}
-		*fail = talloc_zero(mem_ctx, struct share_failure);
-		if (*fail == NULL) {
-			ret = ENOMEM;
-			goto done;
-		}
-		(*fail)->path = talloc_strdup(*fail, paths[i]);
-		if ((*fail)->path == NULL) {
-			TALLOC_FREE(*fail);
-			ret = ENOMEM;
-			goto done;
-		}
-		(*fail)->hung = hung;
-		break;
+	if (ret == 0) {
+		ret = share_set_failure(mem_ctx, &set, fail);
 	}
 done:
 	talloc_free(tmp_ctx);

@@ -76,7 +76,7 @@ static unsigned long long smbcache_ts_ns(const struct timespec *ts)
 
 /* True when @p path is among @p files already. */
 static bool smbcache_known_file(const struct smbcache_fileid *files, size_t n,
-			       const char *path)
+				const char *path)
 {
 	size_t i;
 
@@ -94,9 +94,9 @@ static bool smbcache_known_file(const struct smbcache_fileid *files, size_t n,
  * have changed while testparm read it: its ctime is recorded as 0,
  * which no file has, so that the next run refreshes the cache again.
  */
-static int smbcache_add_file(TALLOC_CTX *mem_ctx, struct smbcache_fileid **files,
-			    size_t *n, const char *path,
-			    unsigned long long start_ns)
+static int smbcache_add_file(TALLOC_CTX *mem_ctx,
+			     struct smbcache_fileid **files, size_t *n,
+			     const char *path, unsigned long long start_ns)
 {
 	struct smbcache_fileid *grown = NULL;
 	struct smbcache_fileid *f = NULL;
@@ -145,8 +145,8 @@ static int smbcache_add_file(TALLOC_CTX *mem_ctx, struct smbcache_fileid **files
  * "config file" lines; values with '%' or "registry" are skipped).
  */
 static int smbcache_collect(TALLOC_CTX *mem_ctx, struct smbcache_fileid **files,
-			   size_t *n, const char *path, int depth,
-			   unsigned long long start_ns)
+			    size_t *n, const char *path, int depth,
+			    unsigned long long start_ns)
 {
 	TALLOC_CTX *tmp_ctx = NULL;
 	char *text = NULL;
@@ -203,7 +203,7 @@ static int smbcache_collect(TALLOC_CTX *mem_ctx, struct smbcache_fileid **files,
 			continue;
 		}
 		ret = smbcache_collect(mem_ctx, files, n, value, depth + 1,
-				      start_ns);
+				       start_ns);
 		if (ret != 0) {
 			goto done;
 		}
@@ -231,7 +231,7 @@ static bool smbcache_file_unchanged(const struct smbcache_fileid *f)
 
 /* Parse "DEV INO SIZE MTIME CTIME PATH" (after "# file "). */
 static int smbcache_parse_file_line(TALLOC_CTX *mem_ctx, const char *s,
-				   struct smbcache_fileid *f)
+				    struct smbcache_fileid *f)
 {
 	unsigned long long v[5];
 	const char *p = s;
@@ -266,11 +266,11 @@ static int smbcache_parse_file_line(TALLOC_CTX *mem_ctx, const char *s,
  * @return 0, ENOENT when @p line is neither, EINVAL, ENOMEM
  */
 static int smbcache_parse_fileid(TALLOC_CTX *mem_ctx, const char *line,
-				struct smbcache_fileid *f)
+				 struct smbcache_fileid *f)
 {
 	if (util_starts_with(line, "# file ")) {
 		return smbcache_parse_file_line(mem_ctx,
-					       line + strlen("# file "), f);
+						line + strlen("# file "), f);
 	}
 	if (!util_starts_with(line, "# missing ")) {
 		return ENOENT;
@@ -309,8 +309,8 @@ static char *smbcache_header_text(TALLOC_CTX *mem_ctx, const char *s)
  * is then left to its talloc parent).
  */
 static char *smbcache_files_text(char *text,
-				const struct smbcache_fileid *files,
-				size_t nfiles)
+				 const struct smbcache_fileid *files,
+				 size_t nfiles)
 {
 	size_t i;
 
@@ -370,8 +370,8 @@ static int smbcache_check_child(const struct probe_sink *sink,
  *         ETIMEDOUT no answer in time, ENOMEM
  */
 static int smbcache_files_check(TALLOC_CTX *mem_ctx,
-			       const struct smbcache_file *c,
-			       const struct deadline *dl)
+				const struct smbcache_file *c,
+				const struct deadline *dl)
 {
 	char *out = NULL;
 	int ret;
@@ -422,7 +422,7 @@ static int smbcache_walk_child(const struct probe_sink *sink,
 		return ENOMEM;
 	}
 	ret = smbcache_collect(tmp_ctx, &files, &nfiles, a->path, 0,
-			      a->start_ns);
+			       a->start_ns);
 	if (ret != 0) {
 		goto done;
 	}
@@ -554,7 +554,7 @@ static int smbcache_parse(TALLOC_CTX *mem_ctx, char *text,
 			}
 			c->files = grown;
 			ret = smbcache_parse_fileid(grown, line,
-						   &grown[c->nfiles]);
+						    &grown[c->nfiles]);
 			if (ret != 0) {
 				goto done;
 			}
@@ -650,7 +650,8 @@ static bool smbcache_young(const struct stat *sb, unsigned max_age)
 	if (clock_gettime(CLOCK_REALTIME, &now) != 0) {
 		return false;
 	}
-	age_ns = (long long)(smbcache_ts_ns(&now) - smbcache_ts_ns(&sb->st_mtim));
+	age_ns = (long long)(smbcache_ts_ns(&now) -
+			     smbcache_ts_ns(&sb->st_mtim));
 	/* a cache from the future (clock stepped back) is not trusted */
 	return age_ns >= -1000000000LL &&
 	       age_ns < (long long)max_age * 1000000000LL;

@@ -218,7 +218,8 @@ static void test_lines(void **state)
 		for (k = 0; util_next_line(&pos, &line, &end); k++) {
 			assert_true(k < cases[i].n);
 			assert_int_equal(end - line, strlen(cases[i].lines[k]));
-			assert_memory_equal(line, cases[i].lines[k], end - line);
+			assert_memory_equal(line, cases[i].lines[k],
+					    end - line);
 		}
 		assert_int_equal(k, cases[i].n);
 
