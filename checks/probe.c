@@ -36,45 +36,71 @@ struct probe_frame {
 	uint32_t len;
 };
 
-/* The findings of one frame, at most: a frame is one atomic write. */
-#define PROBE_FRAME_DATA (PIPE_BUF - sizeof(struct probe_frame))
+/* The buffer and both headers fit one atomic pipe write. */
+_Static_assert(PROBE_SINK_BUF + 2 * sizeof(struct probe_frame) <= PIPE_BUF,
+	       "a flush must be one atomic write");
 
 /*
- * Write one frame: one writev() of at most PIPE_BUF bytes, which a
- * blocking pipe takes whole or not at all (EINTR), never in part.
+ * Write the buffered findings of @p sink as one frame and, with
+ * @p done, the closing frame after them: one writev() of at most
+ * PIPE_BUF bytes, which a blocking pipe takes whole or not at all
+ * (EINTR), never in part.
  */
-static int probe_frame_write(const struct probe_sink *sink, uint32_t len,
-			     const void *data, size_t datalen)
+static int probe_flush(struct probe_sink *sink, bool done)
 {
-	struct probe_frame f = { .index = sink->index, .len = len };
-	struct iovec iov[2] = {
-		{ .iov_base = &f, .iov_len = sizeof(f) },
-		{ .iov_base = (void *)(uintptr_t)data, .iov_len = datalen },
+	struct probe_frame data = {
+		.index = sink->index, .len = (uint32_t)sink->len,
 	};
-	ssize_t n;
+	struct probe_frame end = {
+		.index = sink->index, .len = PROBE_FRAME_DONE,
+	};
+	struct iovec iov[3];
+	size_t total = 0;
+	int n = 0;
+	ssize_t w;
 
+	if (sink->len > 0) {
+		iov[n++] = (struct iovec) { &data, sizeof(data) };
+		iov[n++] = (struct iovec) { sink->buf, sink->len };
+	}
+	if (done) {
+		iov[n++] = (struct iovec) { &end, sizeof(end) };
+	}
+	if (n == 0) {
+		return 0;
+	}
+	for (w = 0; w < n; w++) {
+		total += iov[w].iov_len;
+	}
 	do {
-		n = writev(sink->fd, iov, datalen > 0 ? 2 : 1);
-	} while (n < 0 && errno == EINTR);
-	if (n < 0) {
+		w = writev(sink->fd, iov, n);
+	} while (w < 0 && errno == EINTR);
+	if (w < 0) {
 		return errno;
 	}
-	return (size_t)n == sizeof(f) + datalen ? 0 : EIO;
+	sink->len = 0;
+	return (size_t)w == total ? 0 : EIO;
 }
 
-int probe_write(const struct probe_sink *sink, const void *buf, size_t len)
+int probe_write(struct probe_sink *sink, const void *buf, size_t len)
 {
 	const char *p = buf;
 
 	while (len > 0) {
-		size_t n = len < PROBE_FRAME_DATA ? len : PROBE_FRAME_DATA;
-		int ret = probe_frame_write(sink, (uint32_t)n, p, n);
+		size_t room = sizeof(sink->buf) - sink->len;
+		size_t n = len < room ? len : room;
+		int ret;
 
-		if (ret != 0) {
-			return ret;
-		}
+		memcpy(sink->buf + sink->len, p, n);
+		sink->len += n;
 		p += n;
 		len -= n;
+		if (sink->len == sizeof(sink->buf)) {
+			ret = probe_flush(sink, false);
+			if (ret != 0) {
+				return ret;
+			}
+		}
 	}
 	return 0;
 }
@@ -110,7 +136,7 @@ static bool probe_single_threaded(void)
  * hold the caller's output pipes open: "ctdb checksamba | cat" would
  * never end), the work, the closing frame.  Never returns.
  */
-static void probe_child(const struct probe_sink *sink, int rfd, int devnull,
+static void probe_child(struct probe_sink *sink, int rfd, int devnull,
 			const struct probe_job *job)
 {
 	int fd;
@@ -126,7 +152,8 @@ static void probe_child(const struct probe_sink *sink, int rfd, int devnull,
 	}
 	ret = job->fn(sink, job->private_data);
 	if (ret == 0) {
-		ret = probe_frame_write(sink, PROBE_FRAME_DONE, NULL, 0);
+		/* what is buffered, and "complete", in one write */
+		ret = probe_flush(sink, true);
 	}
 	/* no exit(): the caller's stdio buffers and atexit work are not ours */
 	_exit(ret == 0 ? 0 : 1);
@@ -263,13 +290,17 @@ static int probe_start_all(struct probe_job *jobs, struct probe_slot *slots,
 	size_t i;
 
 	for (i = 0; i < njobs; i++) {
-		struct probe_sink sink = { .fd = pfd[1], .index = (uint32_t)i };
 		pid_t pid = fork();
 
 		if (pid == -1) {
 			return errno;
 		}
 		if (pid == 0) {
+			/* the child's own, on its own stack */
+			struct probe_sink sink = {
+				.fd = pfd[1], .index = (uint32_t)i,
+			};
+
 			probe_child(&sink, pfd[0], devnull, &jobs[i]);
 		}
 		jobs[i].pid = pid;

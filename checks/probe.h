@@ -27,10 +27,17 @@
 /* The most a probe child may write; more is a failed probe. */
 #define PROBE_MAX_OUTPUT (16 * 1024 * 1024)
 
-/* Where a probe child writes its findings (see probe_write()). */
+/*
+ * Where a probe child writes its findings (see probe_write()): the
+ * pipe shared by all probes of a set, and a buffer, so that short
+ * findings go out in the same single write as "complete".
+ */
+#define PROBE_SINK_BUF 4080	/* PIPE_BUF less two frame headers */
 struct probe_sink {
-	int fd;			/* the pipe shared by all probes of a set */
+	int fd;
 	uint32_t index;		/* this probe's place in the set */
+	size_t len;		/* bytes waiting in buf */
+	char buf[PROBE_SINK_BUF];
 };
 
 /**
@@ -49,15 +56,16 @@ struct probe_sink {
  *
  * @return 0 when the work is complete, anything else when it failed
  */
-typedef int (*probe_fn)(const struct probe_sink *sink, void *private_data);
+typedef int (*probe_fn)(struct probe_sink *sink, void *private_data);
 
 /**
  * @brief In a probe child: write @p len bytes of findings, in frames
  * of at most PIPE_BUF bytes (each one write, so that the frames of
- * probes sharing the pipe never mix).  Async-signal-safe.
+ * probes sharing the pipe never mix); buffered in @p sink up to
+ * PROBE_SINK_BUF bytes.  Async-signal-safe.
  * @return 0, or the errno of the failed write
  */
-int probe_write(const struct probe_sink *sink, const void *buf, size_t len);
+int probe_write(struct probe_sink *sink, const void *buf, size_t len);
 
 enum probe_state {
 	PROBE_NOT_STARTED,	/* not forked (an earlier fork failed) */

@@ -327,7 +327,7 @@ static int share_records_write(TALLOC_CTX *mem_ctx, const char *state_dir,
  * The probe child: '1' when the path is a directory, else '0'.  stat()
  * and a write only: async-signal-safe, on the caller's path string.
  */
-static int share_stat_child(const struct probe_sink *sink, void *private_data)
+static int share_stat_child(struct probe_sink *sink, void *private_data)
 {
 	const char *path = private_data;
 	struct stat sb;

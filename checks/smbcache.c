@@ -348,7 +348,7 @@ static char *smbcache_files_text(char *text,
  * Probe child: '1' when no recorded file changed, else '0'.  stat()
  * only, on the cache read before the fork: async-signal-safe.
  */
-static int smbcache_check_child(const struct probe_sink *sink,
+static int smbcache_check_child(struct probe_sink *sink,
 				void *private_data)
 {
 	const struct smbcache_file *c = private_data;
@@ -408,7 +408,7 @@ struct smbcache_walk_args {
  * is loaded before the run starts any thread (the winbind ping comes
  * later), and probe_run() refuses (EDEADLK) should that ever change.
  */
-static int smbcache_walk_child(const struct probe_sink *sink,
+static int smbcache_walk_child(struct probe_sink *sink,
 			       void *private_data)
 {
 	const struct smbcache_walk_args *a = private_data;

@@ -31,7 +31,7 @@ static void assert_no_children(void)
 }
 
 /* Writes "N:" and then N times the letter 'a' + N % 26. */
-static int write_numbered(const struct probe_sink *sink, void *private_data)
+static int write_numbered(struct probe_sink *sink, void *private_data)
 {
 	size_t n = (size_t)(uintptr_t)private_data;
 	char head[32];
@@ -50,19 +50,19 @@ static int write_numbered(const struct probe_sink *sink, void *private_data)
 	return ret;
 }
 
-static int write_nothing(const struct probe_sink *sink, void *private_data)
+static int write_nothing(struct probe_sink *sink, void *private_data)
 {
 	return 0;
 }
 
-static int fail_after_writing(const struct probe_sink *sink,
+static int fail_after_writing(struct probe_sink *sink,
 			      void *private_data)
 {
 	(void)probe_write(sink, "partial", 7);
 	return 1;
 }
 
-static int die_after_writing(const struct probe_sink *sink,
+static int die_after_writing(struct probe_sink *sink,
 			     void *private_data)
 {
 	(void)probe_write(sink, "partial", 7);
@@ -70,7 +70,7 @@ static int die_after_writing(const struct probe_sink *sink,
 	return 0;
 }
 
-static int write_too_much(const struct probe_sink *sink, void *private_data)
+static int write_too_much(struct probe_sink *sink, void *private_data)
 {
 	static char buf[65536];
 	size_t left = PROBE_MAX_OUTPUT + 1;
@@ -87,7 +87,7 @@ static int write_too_much(const struct probe_sink *sink, void *private_data)
 	return 0;
 }
 
-static int sleep_forever(const struct probe_sink *sink, void *private_data)
+static int sleep_forever(struct probe_sink *sink, void *private_data)
 {
 	for (;;) {
 		pause();
