@@ -166,25 +166,34 @@ struct probe_slot {
 	bool failed;
 	char *buf;
 	size_t len;
+	size_t cap;		/* room in buf, for len and a NUL */
 };
 
 /* Add one data frame's findings to @p s; too much fails the job. */
 static int probe_slot_add(TALLOC_CTX *mem_ctx, struct probe_slot *s,
 			  pid_t pid, const char *data, size_t len)
 {
-	char *grown = NULL;
-
 	if (s->len + len > PROBE_MAX_OUTPUT) {
 		s->failed = true;
 		(void)kill(pid, SIGKILL);
 		return 0;
 	}
-	grown = talloc_realloc(mem_ctx, s->buf, char, s->len + len + 1);
-	if (grown == NULL) {
-		return ENOMEM;
+	if (s->len + len + 1 > s->cap) {
+		/* doubling: 16 MiB in 4 KiB frames is not quadratic */
+		size_t cap = s->cap > 0 ? s->cap : 256;
+		char *grown = NULL;
+
+		while (cap < s->len + len + 1) {
+			cap *= 2;
+		}
+		grown = talloc_realloc(mem_ctx, s->buf, char, cap);
+		if (grown == NULL) {
+			return ENOMEM;
+		}
+		s->buf = grown;
+		s->cap = cap;
 	}
-	memcpy(grown + s->len, data, len);
-	s->buf = grown;
+	memcpy(s->buf + s->len, data, len);
 	s->len += len;
 	return 0;
 }
@@ -198,16 +207,22 @@ struct probe_reader {
 };
 
 /*
- * Read every frame waiting in the pipe and hand it to its job.
+ * Read every frame waiting in the pipe (until @p end_ms at most) and
+ * hand it to its job.
  * @return 0, or ENOMEM
  */
 static int probe_read_frames(TALLOC_CTX *mem_ctx, struct probe_reader *rd,
 			     struct probe_job *jobs, struct probe_slot *slots,
-			     size_t njobs)
+			     size_t njobs, int64_t end_ms)
 {
 	for (;;) {
 		size_t off = 0;
 		ssize_t n;
+
+		if (util_now_ms() >= end_ms) {
+			/* a child that never stops writing: enough */
+			return 0;
+		}
 
 		n = read(rd->fd, rd->buf + rd->len, PROBE_READ_SIZE - rd->len);
 		if (n < 0 && errno == EINTR) {
@@ -326,7 +341,8 @@ static int probe_collect(TALLOC_CTX *mem_ctx, struct probe_reader *rd,
 		int64_t left;
 		int ret;
 
-		ret = probe_read_frames(mem_ctx, rd, jobs, slots, njobs);
+		ret = probe_read_frames(mem_ctx, rd, jobs, slots, njobs,
+					end_ms);
 		if (ret != 0) {
 			return ret;
 		}

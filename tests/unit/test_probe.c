@@ -87,6 +87,18 @@ static int write_too_much(struct probe_sink *sink, void *private_data)
 	return 0;
 }
 
+static int write_forever(struct probe_sink *sink, void *private_data)
+{
+	static const char buf[4096];
+
+	for (;;) {
+		if (probe_write(sink, buf, sizeof(buf)) != 0) {
+			return 1;
+		}
+	}
+	return 0;
+}
+
 static int sleep_forever(struct probe_sink *sink, void *private_data)
 {
 	for (;;) {
@@ -194,6 +206,7 @@ static void test_late(void **state)
 	int64_t t0, took;
 	char *out = NULL;
 	int wst = 0;
+	int ret;
 
 	deadline_init_ms(&dl, LATE_MS);
 	t0 = util_now_ms();
@@ -220,6 +233,22 @@ static void test_late(void **state)
 	assert_true(waitpid(-1, &wst, 0) > 0);
 	assert_true(WIFSIGNALED(wst));
 	assert_int_equal(WTERMSIG(wst), SIGKILL);
+	assert_no_children();
+
+	/*
+	 * Bug: a child that never stopped writing kept the parent reading
+	 * past the deadline (and growing its buffer by one frame at a
+	 * time, quadratic).  It fails or is late, in time.
+	 */
+	deadline_init_ms(&dl, LATE_MS);
+	t0 = util_now_ms();
+	ret = probe_run(ctx, write_forever, NULL, false, &dl, &out, NULL);
+	took = util_now_ms() - t0;
+	assert_true(ret == ETIMEDOUT || ret == EIO);
+	assert_true(took < LATE_MS + 300);
+	assert_null(out);
+	/* killed: reaped here, unless it was already gone in time */
+	(void)waitpid(-1, &wst, 0);
 	assert_no_children();
 	talloc_free(ctx);
 }
