@@ -34,6 +34,7 @@
  */
 #define RUN_REAP_AFTER_KILL_MS 200
 
+/* An executable regular file? */
 static bool run_is_executable(const char *path)
 {
 	struct stat st;
@@ -175,6 +176,8 @@ static int run_stream_read(TALLOC_CTX *mem_ctx, struct run_stream *s)
 	return 0;
 }
 
+/* The captured stream, NUL-terminated, as a talloc child of @p mem_ctx
+ * ("" when nothing came); NULL on ENOMEM. */
 static char *run_stream_finish(TALLOC_CTX *mem_ctx, struct run_stream *s,
 			       size_t *len)
 {
@@ -243,6 +246,7 @@ static bool run_sigchld_default(struct sigaction *saved)
 	return sigaction(SIGCHLD, &sa, NULL) == 0;
 }
 
+/* Undo run_sigchld_default(), when it changed anything. */
 static void run_sigchld_restore(bool changed, const struct sigaction *saved)
 {
 	if (changed) {

@@ -192,6 +192,11 @@ static bool share_record_alive(const struct share_record *r)
 	       state != 'x';
 }
 
+/*
+ * Read the records in @p file, keeping only probes still alive.
+ * @param[out] existed whether the file was there
+ * @return 0 (a missing file too), ENOMEM, or the errno of fopen()
+ */
 static int share_records_read(TALLOC_CTX *mem_ctx, const char *file,
 			      struct share_record **recs, size_t *nrecs,
 			      bool *existed)

@@ -53,6 +53,11 @@ static bool smbconf_dirty_start(const char *line)
 /* The parser                                                          */
 /* ------------------------------------------------------------------ */
 
+/*
+ * One line of testparm's stderr: kept, and read for the file it loaded
+ * and the server role.
+ * @return 0, or ENOMEM
+ */
 static int smbconf_parse_err_line(struct smbconf *c, const char *line)
 {
 	static const char load[] = "Load smb config files from ";
@@ -68,14 +73,14 @@ static int smbconf_parse_err_line(struct smbconf *c, const char *line)
 	if (util_starts_with(p, load)) {
 		TALLOC_FREE(c->config_file);
 		c->config_file = util_trim_dup(c, p + strlen(load),
-						  p + strlen(p));
+					       p + strlen(p));
 		if (c->config_file == NULL) {
 			return ENOMEM;
 		}
 	} else if (util_starts_with(p, role)) {
 		TALLOC_FREE(c->server_role);
 		c->server_role = util_trim_dup(c, p + strlen(role),
-						  p + strlen(p));
+					       p + strlen(p));
 		if (c->server_role == NULL) {
 			return ENOMEM;
 		}
@@ -83,6 +88,7 @@ static int smbconf_parse_err_line(struct smbconf *c, const char *line)
 	return util_strv_add(c, &c->stderr_lines, &c->nstderr, line);
 }
 
+/* Replace the string *field of @p c by a copy of @p value.  0, ENOMEM. */
 static int smbconf_set(struct smbconf *c, char **field, const char *value)
 {
 	TALLOC_FREE(*field);
@@ -90,6 +96,11 @@ static int smbconf_set(struct smbconf *c, char **field, const char *value)
 	return *field == NULL ? ENOMEM : 0;
 }
 
+/*
+ * One line of testparm's stdout: a dirty line, a section header, or a
+ * parameter of [global] or of the share section *cur.
+ * @return 0, or ENOMEM
+ */
 static int smbconf_parse_out_line(struct smbconf *c, const char *line,
 				  bool *in_global, struct smb_share **cur)
 {
@@ -101,7 +112,7 @@ static int smbconf_parse_out_line(struct smbconf *c, const char *line,
 
 	if (smbconf_dirty_start(line)) {
 		return util_strv_add(c, &c->dirty_stdout, &c->ndirty_stdout,
-				    line);
+				     line);
 	}
 	while (isspace((unsigned char)*p)) {
 		p++;
