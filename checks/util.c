@@ -171,6 +171,23 @@ bool util_next_line(const char **pos, const char **line, const char **end)
 	return true;
 }
 
+bool util_any_line(const char *text,
+		   bool (*match)(const char *line, const char *end,
+				 const void *arg),
+		   const void *arg)
+{
+	const char *pos = text;
+	const char *line = NULL;
+	const char *end = NULL;
+
+	while (util_next_line(&pos, &line, &end)) {
+		if (match(line, end, arg)) {
+			return true;
+		}
+	}
+	return false;
+}
+
 int util_split_lines(TALLOC_CTX *mem_ctx, const char *text, char ***lines,
 		     size_t *nlines)
 {

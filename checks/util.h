@@ -65,6 +65,16 @@ size_t util_trim_trailing(char *s, const char *chars);
 bool util_next_line(const char **pos, const char **line, const char **end);
 
 /**
+ * @brief True when @p match says yes to some line of @p text (NULL: no
+ * lines), walked as util_next_line() does; it stops at the first yes.
+ * @param[in] match called with the line [line, end) and @p arg
+ */
+bool util_any_line(const char *text,
+		   bool (*match)(const char *line, const char *end,
+				 const void *arg),
+		   const void *arg);
+
+/**
  * @brief Split @p text into lines, as util_next_line() walks it.
  * @param[out] lines  talloc child of @p mem_ctx holding the strings
  *                    (NULL when there are none, or @p text is NULL)

@@ -10,6 +10,7 @@
 #include <signal.h>
 #include <stdarg.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -251,6 +252,33 @@ static void test_lines(void **state)
 	talloc_free(ctx);
 }
 
+/* Counts the lines it is shown; says yes to the line "stop". */
+static bool count_until_stop(const char *line, const char *end,
+			     const void *arg)
+{
+	size_t *seen = (size_t *)(uintptr_t)arg;
+
+	(*seen)++;
+	return end - line == 4 && memcmp(line, "stop", 4) == 0;
+}
+
+static void test_any_line(void **state)
+{
+	size_t seen = 0;
+
+	assert_false(util_any_line(NULL, count_until_stop, &seen));
+	assert_false(util_any_line("", count_until_stop, &seen));
+	assert_int_equal(seen, 0);
+	assert_true(util_any_line("a\r\nstop\r\nb\n", count_until_stop,
+				  &seen));
+	/* it stops at the first yes */
+	assert_int_equal(seen, 2);
+	seen = 0;
+	assert_false(util_any_line("a\nstops\n\nb", count_until_stop,
+				   &seen));
+	assert_int_equal(seen, 4);
+}
+
 static void test_strv_add(void **state)
 {
 	TALLOC_CTX *ctx = talloc_new(NULL);
@@ -466,6 +494,7 @@ int main(void)
 		cmocka_unit_test(test_word_in_list),
 		cmocka_unit_test(test_trim_trailing),
 		cmocka_unit_test(test_lines),
+		cmocka_unit_test(test_any_line),
 		cmocka_unit_test(test_strv_add),
 		cmocka_unit_test(test_small_strings),
 		cmocka_unit_test(test_close),
