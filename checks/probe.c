@@ -136,13 +136,12 @@ static bool probe_single_threaded(void)
  * hold the caller's output pipes open: "ctdb checksamba | cat" would
  * never end), the work, the closing frame.  Never returns.
  */
-static void probe_child(struct probe_sink *sink, int rfd, int devnull,
+static void probe_child(struct probe_sink *sink, int devnull,
 			const struct probe_job *job)
 {
 	int fd;
 	int ret;
 
-	close(rfd);
 	for (fd = 0; fd <= 2; fd++) {
 		/* dup2 clears close-on-exec on the copy; there is no exec */
 		while (fd != devnull && dup2(devnull, fd) < 0 &&
@@ -302,26 +301,44 @@ static size_t probe_reap_all(struct probe_job *jobs, struct probe_slot *slots,
 static int probe_start_all(struct probe_job *jobs, struct probe_slot *slots,
 			   size_t njobs, int pfd[2], int devnull)
 {
+	sigset_t chld;
+	sigset_t old;
 	size_t i;
+	int ret = 0;
 
+	/*
+	 * A child that exits while we fork the next one makes that fork
+	 * start over (SIGCHLD pending): with hundreds of quick probes,
+	 * most forks would be done twice.  SIGCHLD waits until all are
+	 * forked (its default action is to be ignored: nothing is lost).
+	 */
+	sigemptyset(&chld);
+	sigaddset(&chld, SIGCHLD);
+	(void)sigprocmask(SIG_BLOCK, &chld, &old);
 	for (i = 0; i < njobs; i++) {
 		pid_t pid = fork();
 
 		if (pid == -1) {
-			return errno;
+			ret = errno;
+			break;
 		}
 		if (pid == 0) {
-			/* the child's own, on its own stack */
-			struct probe_sink sink = {
-				.fd = pfd[1], .index = (uint32_t)i,
-			};
+			/* the child's own, on its own stack; buf is not
+			 * cleared: a probe child should cost next to
+			 * nothing */
+			struct probe_sink sink;
 
-			probe_child(&sink, pfd[0], devnull, &jobs[i]);
+			sink.fd = pfd[1];
+			sink.index = (uint32_t)i;
+			sink.len = 0;
+			(void)sigprocmask(SIG_SETMASK, &old, NULL);
+			probe_child(&sink, devnull, &jobs[i]);
 		}
 		jobs[i].pid = pid;
 		slots[i].running = true;
 	}
-	return 0;
+	(void)sigprocmask(SIG_SETMASK, &old, NULL);
+	return ret;
 }
 
 /*

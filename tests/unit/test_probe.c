@@ -99,6 +99,17 @@ static int write_forever(struct probe_sink *sink, void *private_data)
 	return 0;
 }
 
+/* '1' when SIGCHLD is blocked in the child, else '0'. */
+static int report_mask(struct probe_sink *sink, void *private_data)
+{
+	sigset_t now;
+	char c;
+
+	(void)sigprocmask(SIG_SETMASK, NULL, &now);
+	c = sigismember(&now, SIGCHLD) ? '1' : '0';
+	return probe_write(sink, &c, 1);
+}
+
 static int sleep_forever(struct probe_sink *sink, void *private_data)
 {
 	for (;;) {
@@ -144,6 +155,22 @@ static void test_many_outputs(void **state)
 		assert_ptr_equal(talloc_parent(jobs[i].out), ctx);
 	}
 	assert_no_children();
+
+	/*
+	 * SIGCHLD is held back while the children are forked, and only
+	 * then: neither they nor the caller are left with it blocked.
+	 */
+	{
+		char *out = NULL;
+		sigset_t now;
+
+		assert_int_equal(probe_run(ctx, report_mask, NULL, false, &dl,
+					   &out, NULL),
+				 0);
+		assert_string_equal(out, "0");
+		assert_int_equal(sigprocmask(SIG_SETMASK, NULL, &now), 0);
+		assert_false(sigismember(&now, SIGCHLD));
+	}
 
 	/* no jobs: nothing to do */
 	assert_int_equal(probe_run_many(ctx, jobs, 0, &dl, true), 0);
