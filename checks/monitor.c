@@ -16,6 +16,7 @@
 #include "checks/log.h"
 #include "checks/monitor.h"
 #include "checks/share.h"
+#include "checks/smbcache.h"
 #include "checks/smbconf.h"
 #include "checks/state.h"
 #include "checks/util.h"
@@ -284,17 +285,17 @@ static int monitor_smbconf(struct monitor *m, TALLOC_CTX *mem_ctx,
 {
 	static const char step[] = "smb.conf cache";
 	struct deadline dl = monitor_testparm_deadline(m);
-	struct smbconf_cache_opts o = {
+	struct smbcache_opts o = {
 		.state_dir = m->state_dir,
 		.max_age = (unsigned)m->v->cache_max_age,
 		.deadline = &dl,
 	};
-	struct smbconf_status st = { 0 };
+	struct smbcache_status st = { 0 };
 	struct smbconf *conf = NULL;
 	char *err = NULL;
 	int ret;
 
-	ret = smbconf_load(mem_ctx, &o, force, &conf, &st);
+	ret = smbcache_load(mem_ctx, &o, force, &conf, &st);
 	if (ret != 0) {
 		return monitor_fail_errno(m, step, MONITOR_FAIL_CACHE_ERRNO,
 					  ret);
@@ -309,15 +310,15 @@ static int monitor_smbconf(struct monitor *m, TALLOC_CTX *mem_ctx,
 		err = monitor_testparm_stderr(mem_ctx, st.testparm_err);
 	}
 	switch (st.source) {
-	case SMBCONF_FROM_CACHE:
+	case SMBCACHE_FROM_CACHE:
 		monitor_step(m, step, MONITOR_STEP_OK, NULL, "fresh");
 		break;
-	case SMBCONF_REFRESHED:
+	case SMBCACHE_REFRESHED:
 		m->refreshed = true;
 		monitor_step(m, step, MONITOR_STEP_OK, NULL,
 			     "refreshed by testparm");
 		break;
-	case SMBCONF_OLD_CACHE:
+	case SMBCACHE_OLD_CACHE:
 		if (state_once_per(mem_ctx, m->state_dir,
 				   "smb.conf.cache.warned",
 				   MONITOR_WARN_INTERVAL)) {
@@ -331,7 +332,7 @@ static int monitor_smbconf(struct monitor *m, TALLOC_CTX *mem_ctx,
 		monitor_step(m, step, MONITOR_STEP_WARNING, NULL,
 			     "refresh failed, old cache");
 		break;
-	case SMBCONF_NONE:
+	case SMBCACHE_NONE:
 		if (st.timed_out) {
 			return monitor_fail(m, step, MONITOR_FAIL_CACHE_TIMEOUT,
 					    NULL);
@@ -409,11 +410,14 @@ static int monitor_shares(struct monitor *m, TALLOC_CTX *mem_ctx)
 	static const char step[] = "share check";
 	struct share_failure *f = NULL;
 	const char **paths = NULL;
-	size_t n;
+	size_t n = 0;
 	int ret;
 
-	n = share_paths(mem_ctx, m->conf, &paths);
-	ret = share_probe(mem_ctx, m->state_dir, paths, n, &m->dl, &f);
+	ret = share_paths(mem_ctx, m->conf, &paths, &n);
+	if (ret == 0) {
+		ret = share_probe(mem_ctx, m->state_dir, paths, n, &m->dl,
+				  &f);
+	}
 	if (ret == 0 && f != NULL && !m->refreshed &&
 	    !deadline_expired(&m->dl)) {
 		/* confirm with a fresh smb.conf before failing */
@@ -422,8 +426,11 @@ static int monitor_shares(struct monitor *m, TALLOC_CTX *mem_ctx)
 			return ret;
 		}
 		TALLOC_FREE(f);
-		n = share_paths(mem_ctx, m->conf, &paths);
-		ret = share_probe(mem_ctx, m->state_dir, paths, n, &m->dl, &f);
+		ret = share_paths(mem_ctx, m->conf, &paths, &n);
+		if (ret == 0) {
+			ret = share_probe(mem_ctx, m->state_dir, paths, n,
+					  &m->dl, &f);
+		}
 	}
 	if (ret != 0) {
 		return monitor_fail_errno(m, step, MONITOR_FAIL_SHARE_ERRNO,

@@ -34,6 +34,7 @@
  */
 #define RUN_REAP_AFTER_KILL_MS 200
 
+/* An executable regular file? */
 static bool run_is_executable(const char *path)
 {
 	struct stat st;
@@ -175,6 +176,8 @@ static int run_stream_read(TALLOC_CTX *mem_ctx, struct run_stream *s)
 	return 0;
 }
 
+/* The captured stream, NUL-terminated, as a talloc child of @p mem_ctx
+ * ("" when nothing came); NULL on ENOMEM. */
 static char *run_stream_finish(TALLOC_CTX *mem_ctx, struct run_stream *s,
 			       size_t *len)
 {
@@ -192,6 +195,7 @@ static char *run_stream_finish(TALLOC_CTX *mem_ctx, struct run_stream *s,
 	return str;
 }
 
+/* A pidfd for @p pid (close-on-exec), or -1 where there is none. */
 static int run_pidfd_open(pid_t pid)
 {
 #ifdef SYS_pidfd_open
@@ -206,6 +210,7 @@ static int run_pidfd_open(pid_t pid)
 #endif
 }
 
+/* SIGKILL to the program's process group (and to it, while unreaped). */
 static void run_kill_group(pid_t pid, bool reaped)
 {
 	(void)kill(-pid, SIGKILL);
@@ -241,6 +246,7 @@ static bool run_sigchld_default(struct sigaction *saved)
 	return sigaction(SIGCHLD, &sa, NULL) == 0;
 }
 
+/* Undo run_sigchld_default(), when it changed anything. */
 static void run_sigchld_restore(bool changed, const struct sigaction *saved)
 {
 	if (changed) {
@@ -248,14 +254,8 @@ static void run_sigchld_restore(bool changed, const struct sigaction *saved)
 	}
 }
 
-enum run_reap {
-	RUN_REAP_NOT_YET,	/* still there (running, or dying slowly) */
-	RUN_REAP_DONE,		/* reaped, *wstatus is valid */
-	RUN_REAP_UNKNOWN,	/* gone, reaped by someone else (ECHILD) */
-};
-
-/* One non-blocking look at @p pid. */
-static enum run_reap run_reap_now(pid_t pid, int *wstatus)
+/* One non-blocking waitpid(): 0 reaped, ECHILD gone, ETIMEDOUT not yet. */
+static int run_reap_now(pid_t pid, int *wstatus)
 {
 	pid_t w;
 
@@ -263,163 +263,259 @@ static enum run_reap run_reap_now(pid_t pid, int *wstatus)
 		w = waitpid(pid, wstatus, WNOHANG);
 	} while (w < 0 && errno == EINTR);
 	if (w == pid) {
-		return RUN_REAP_DONE;
+		return 0;
 	}
 	if (w < 0 && errno == ECHILD) {
-		return RUN_REAP_UNKNOWN;
+		return ECHILD;
 	}
-	return RUN_REAP_NOT_YET;
+	return ETIMEDOUT;
 }
 
-/*
- * Wait at most @p ms for @p pid to exit: on its pidfd when there is one,
- * else in short slices.  Never blocks longer, whatever state the process
- * is in.
- */
-static enum run_reap run_reap_bounded(pid_t pid, int pidfd, int *wstatus,
-				      int64_t ms)
+int run_reap(pid_t pid, int64_t wait_ms, int *wstatus)
 {
-	int64_t end = util_now_ms() + (ms > 0 ? ms : 0);
-	enum run_reap st;
+	int64_t end = util_now_ms() + (wait_ms > 0 ? wait_ms : 0);
+	int scratch = 0;
+	int pidfd = -1;
+	int ret;
 
+	if (wstatus == NULL) {
+		wstatus = &scratch;
+	}
 	for (;;) {
 		int64_t left;
-		int slice;
 
-		st = run_reap_now(pid, wstatus);
-		if (st != RUN_REAP_NOT_YET) {
-			return st;
+		ret = run_reap_now(pid, wstatus);
+		if (ret != ETIMEDOUT) {
+			break;
 		}
 		left = end - util_now_ms();
 		if (left <= 0) {
-			return RUN_REAP_NOT_YET;
+			break;
 		}
-		slice = (int)(left < 10 ? left : 10);
+		if (pidfd == -1) {
+			/* -2: none to be had, sleep in slices */
+			pidfd = run_pidfd_open(pid);
+			if (pidfd < 0) {
+				pidfd = -2;
+			}
+		}
 		if (pidfd >= 0) {
 			struct pollfd pfd = { .fd = pidfd, .events = POLLIN };
 
 			if (poll(&pfd, 1, (int)left) > 0) {
 				/* readable, yet not ours to reap (a tracer
 				 * holds it): no busy loop, slices instead */
-				pidfd = -1;
+				util_close(&pidfd);
+				pidfd = -2;
 			}
 		} else {
-			(void)poll(NULL, 0, slice);
+			(void)poll(NULL, 0, (int)(left < 10 ? left : 10));
 		}
+	}
+	if (pidfd >= 0) {
+		close(pidfd);
+	}
+	return ret;
+}
+
+/* ------------------------------------------------------------------ */
+/* Spawn                                                               */
+/* ------------------------------------------------------------------ */
+
+/* What run_spawn() starts, and how. */
+struct run_spawn {
+	const char *path;		/* found by run_find_program() */
+	const char *const *argv;
+	int fd[3];			/* become stdin, stdout, stderr */
+	int keep_fd;			/* passed on open, or -1 */
+	int status_fd;			/* close-on-exec: the exec errno */
+	bool detach;			/* own session, double fork */
+};
+
+/*
+ * In the child that becomes the program: signals as a new program
+ * expects them, stdio and @p s->keep_fd in place, execv.  Never
+ * returns; a failure goes to s->status_fd as an errno.
+ * Async-signal-safe calls only.
+ */
+static void run_child_exec(const struct run_spawn *s)
+{
+	int fd = s->keep_fd;
+	int i;
+
+	run_child_reset_signals();
+	if (fd >= 0 && fd <= STDERR_FILENO) {
+		/* would be overwritten by the stdio below */
+		fd = fcntl(fd, F_DUPFD_CLOEXEC, STDERR_FILENO + 1);
+		if (fd < 0) {
+			run_child_fail(s->status_fd, errno);
+		}
+	}
+	for (i = 0; i < 3; i++) {
+		if (dup2(s->fd[i], i) < 0) {
+			run_child_fail(s->status_fd, errno);
+		}
+	}
+	if (fd >= 0) {
+		int flags = fcntl(fd, F_GETFD);
+
+		if (flags < 0 || fcntl(fd, F_SETFD, flags & ~FD_CLOEXEC) < 0) {
+			run_child_fail(s->status_fd, errno);
+		}
+	}
+	execv(s->path, (char *const *)s->argv);
+	run_child_fail(s->status_fd, errno);
+}
+
+/*
+ * Fork the program of @p s.  Bounded: in a process group of its own
+ * (*pid is its PID and group).  Detached: the child starts a session,
+ * forks the program and exits at once (*pid is that intermediate
+ * child, to be reaped by the caller).
+ * @return 0, or the errno of fork()
+ */
+static int run_spawn(const struct run_spawn *s, pid_t *pid)
+{
+	pid_t p = fork();
+
+	if (p < 0) {
+		return errno;
+	}
+	if (p == 0) {
+		/* child: async-signal-safe calls only from here on */
+		if (!s->detach) {
+			(void)setpgid(0, 0);
+		} else {
+			pid_t gpid;
+
+			(void)setsid();
+			gpid = fork();
+			if (gpid < 0) {
+				run_child_fail(s->status_fd, errno);
+			}
+			if (gpid > 0) {
+				_exit(0);
+			}
+		}
+		run_child_exec(s);
+	}
+	if (!s->detach) {
+		/* also set the group here, so that a kill cannot miss it
+		 * whichever of us runs first */
+		(void)setpgid(p, p);
+	}
+	*pid = p;
+	return 0;
+}
+
+/* ------------------------------------------------------------------ */
+/* Collect                                                             */
+/* ------------------------------------------------------------------ */
+
+/* A bounded program being collected. */
+struct run_child {
+	pid_t pid;
+	int pidfd;		/* wakes the poll at its exit, or -1 */
+	int status_fd;		/* exec errno, EOF once exec worked */
+	struct run_stream out;
+	struct run_stream err;
+	bool reaped;
+	int wstatus;		/* valid once reaped, unless unknown */
+};
+
+/* Read the exec errno (if any) from the status pipe. */
+static void run_collect_status(struct run_child *c, struct run_result *r)
+{
+	int e = 0;
+	ssize_t got = read(c->status_fd, &e, sizeof(e));
+
+	if (got == (ssize_t)sizeof(e)) {
+		r->err = e;
+	}
+	if (got >= 0 || errno != EINTR) {
+		util_close(&c->status_fd);
 	}
 }
 
-int run_bounded(TALLOC_CTX *mem_ctx, const char *const *argv,
-		const struct deadline *dl, struct run_result **res)
+/* Note that @p c was reaped (by us, or elsewhere: ECHILD). */
+static void run_collect_reaped(struct run_child *c, struct run_result *r,
+			       int reap_ret)
 {
-	TALLOC_CTX *tmp_ctx = NULL;
-	struct run_result *r = NULL;
-	struct run_stream sout = { .fd = -1 };
-	struct run_stream serr = { .fd = -1 };
-	int outp[2] = { -1, -1 };
-	int errp[2] = { -1, -1 };
-	int statp[2] = { -1, -1 };
-	int devnull = -1;
-	int pidfd = -1;
-	char *path = NULL;
-	struct sigaction old_chld;
-	bool chld_changed = false;
-	pid_t pid = -1;
-	bool reaped = false;
-	int64_t exit_ms = 0;
-	int wstatus = 0;
+	c->reaped = true;
+	r->status_unknown = (reap_ret == ECHILD);
+}
+
+/*
+ * Poll @p c's pipes once, for at most @p limit ms, and read what is
+ * there.
+ * @return 0, ENOMEM, or the errno of poll()
+ */
+static int run_collect_once(TALLOC_CTX *mem_ctx, struct run_child *c,
+			    struct run_result *r, int64_t limit)
+{
+	int fds[4] = { c->out.fd, c->err.fd, c->status_fd, c->pidfd };
+	struct pollfd pfd[4];
+	nfds_t n = 0;
+	nfds_t i;
 	int ret = 0;
 
-	*res = NULL;
-	if (argv == NULL || argv[0] == NULL || dl == NULL) {
-		return EINVAL;
-	}
-	tmp_ctx = talloc_new(mem_ctx);
-	if (tmp_ctx == NULL) {
-		return ENOMEM;
-	}
-	r = talloc_zero(tmp_ctx, struct run_result);
-	if (r == NULL) {
-		ret = ENOMEM;
-		goto done;
-	}
-
-	ret = run_find_program(tmp_ctx, argv[0], &path);
-	if (ret == ENOENT) {
-		r->err = ENOENT;
-		r->status = 127;
-		ret = 0;
-		goto finish;
-	}
-	if (ret != 0) {
-		goto done;
-	}
-
-	devnull = open("/dev/null", O_RDONLY | O_CLOEXEC);
-	if (devnull < 0) {
-		ret = errno;
-		goto done;
-	}
-	if (pipe2(outp, O_CLOEXEC) != 0 || pipe2(errp, O_CLOEXEC) != 0 ||
-	    pipe2(statp, O_CLOEXEC) != 0) {
-		ret = errno;
-		goto done;
-	}
-
-	chld_changed = run_sigchld_default(&old_chld);
-	pid = fork();
-	if (pid < 0) {
-		ret = errno;
-		goto done;
-	}
-	if (pid == 0) {
-		/* child: async-signal-safe calls only from here on */
-		(void)setpgid(0, 0);
-		run_child_reset_signals();
-		if (dup2(devnull, STDIN_FILENO) < 0 ||
-		    dup2(outp[1], STDOUT_FILENO) < 0 ||
-		    dup2(errp[1], STDERR_FILENO) < 0) {
-			run_child_fail(statp[1], errno);
+	for (i = 0; i < 4; i++) {
+		if (fds[i] >= 0) {
+			pfd[n++] = (struct pollfd) { .fd = fds[i],
+						     .events = POLLIN };
 		}
-		execv(path, (char *const *)argv);
-		run_child_fail(statp[1], errno);
 	}
+	if (poll(pfd, n, (int)limit) < 0) {
+		return errno == EINTR ? 0 : errno;
+	}
+	for (i = 0; i < n && ret == 0; i++) {
+		if (pfd[i].revents == 0) {
+			continue;
+		}
+		if (pfd[i].fd == c->out.fd) {
+			ret = run_stream_read(mem_ctx, &c->out);
+		} else if (pfd[i].fd == c->err.fd) {
+			ret = run_stream_read(mem_ctx, &c->err);
+		} else if (pfd[i].fd == c->status_fd) {
+			run_collect_status(c, r);
+		}
+		/* pidfd readable: the caller's run_reap_now() reaps it */
+	}
+	return ret;
+}
 
-	/* parent; also set the group here, so that a kill cannot miss it
-	 * whichever of us runs first */
-	(void)setpgid(pid, pid);
-	util_close(&outp[1]);
-	util_close(&errp[1]);
-	util_close(&statp[1]);
-	util_close(&devnull);
-	sout.fd = outp[0];
-	outp[0] = -1;
-	serr.fd = errp[0];
-	errp[0] = -1;
-	pidfd = run_pidfd_open(pid);
+/*
+ * Collect @p c's output until it has exited and closed its pipes, or
+ * until @p dl (then its group is killed: r->timed_out), or until its
+ * pipes outlive it by RUN_PIPE_GRACE_MS (then its group is killed).  A
+ * killed program gets RUN_REAP_AFTER_KILL_MS to be reaped, no more: one
+ * stuck in the kernel is left behind (a zombie of ours once it dies).
+ * @return 0, ENOMEM, or the errno of poll() (the group is then killed)
+ */
+static int run_collect(TALLOC_CTX *mem_ctx, struct run_child *c,
+		       const struct deadline *dl, struct run_result *r)
+{
+	int64_t exit_ms = 0;
+	int ret = 0;
 
 	for (;;) {
-		struct pollfd pfd[4];
-		nfds_t n = 0;
 		int64_t limit;
-		int i, rc;
 
-		if (!reaped) {
-			enum run_reap st = run_reap_now(pid, &wstatus);
+		if (!c->reaped) {
+			int st = run_reap_now(c->pid, &c->wstatus);
 
-			if (st != RUN_REAP_NOT_YET) {
-				reaped = true;
-				r->status_unknown = (st == RUN_REAP_UNKNOWN);
+			if (st != ETIMEDOUT) {
+				run_collect_reaped(c, r, st);
 				exit_ms = util_now_ms();
-				util_close(&pidfd);
+				util_close(&c->pidfd);
 			}
 		}
-		if (reaped && sout.fd < 0 && serr.fd < 0 && statp[0] < 0) {
-			break;
+		if (c->reaped && c->out.fd < 0 && c->err.fd < 0 &&
+		    c->status_fd < 0) {
+			return 0;
 		}
-
 		limit = deadline_left_ms(dl);
-		if (reaped) {
+		if (c->reaped) {
 			int64_t grace = exit_ms + RUN_PIPE_GRACE_MS -
 					util_now_ms();
 
@@ -429,89 +525,47 @@ int run_bounded(TALLOC_CTX *mem_ctx, const char *const *argv,
 		}
 		if (limit <= 0) {
 			/* deadline, or a grandchild holding our pipes */
-			if (!reaped) {
+			if (!c->reaped) {
 				r->timed_out = true;
 				r->timed_out_seconds = dl->seconds;
 			}
-			run_kill_group(pid, reaped);
 			break;
 		}
-		if (!reaped && pidfd < 0 && limit > RUN_POLL_SLICE_MS) {
+		if (!c->reaped && c->pidfd < 0 && limit > RUN_POLL_SLICE_MS) {
 			limit = RUN_POLL_SLICE_MS;
 		}
-
-		if (sout.fd >= 0) {
-			pfd[n].fd = sout.fd;
-			pfd[n++].events = POLLIN;
-		}
-		if (serr.fd >= 0) {
-			pfd[n].fd = serr.fd;
-			pfd[n++].events = POLLIN;
-		}
-		if (statp[0] >= 0) {
-			pfd[n].fd = statp[0];
-			pfd[n++].events = POLLIN;
-		}
-		if (pidfd >= 0) {
-			pfd[n].fd = pidfd;
-			pfd[n++].events = POLLIN;
-		}
-		rc = poll(pfd, n, (int)limit);
-		if (rc < 0) {
-			if (errno == EINTR) {
-				continue;
-			}
-			ret = errno;
-			run_kill_group(pid, reaped);
-			break;
-		}
-		for (i = 0; i < (int)n; i++) {
-			if (pfd[i].revents == 0) {
-				continue;
-			}
-			if (pfd[i].fd == sout.fd) {
-				ret = run_stream_read(tmp_ctx, &sout);
-			} else if (pfd[i].fd == serr.fd) {
-				ret = run_stream_read(tmp_ctx, &serr);
-			} else if (pfd[i].fd == statp[0]) {
-				int e = 0;
-				ssize_t got = read(statp[0], &e, sizeof(e));
-
-				if (got == (ssize_t)sizeof(e)) {
-					r->err = e;
-				}
-				if (got >= 0 || errno != EINTR) {
-					util_close(&statp[0]);
-				}
-			}
-			/* pidfd readable: the loop's waitpid reaps it */
-			if (ret != 0) {
-				break;
-			}
-		}
+		ret = run_collect_once(mem_ctx, c, r, limit);
 		if (ret != 0) {
-			run_kill_group(pid, reaped);
 			break;
 		}
 	}
-
-	if (!reaped) {
+	run_kill_group(c->pid, c->reaped);
+	if (!c->reaped) {
 		/*
-		 * Killed above.  Usually it is gone at once; one stuck in
-		 * the kernel is left behind (a zombie of ours once it
-		 * dies), and the pipes are closed below so that nothing
-		 * waits on it any more.
+		 * Usually it is gone at once; one stuck in the kernel is
+		 * left behind, and the caller closes the pipes so that
+		 * nothing waits on it any more.
 		 */
-		enum run_reap st = run_reap_bounded(pid, pidfd, &wstatus,
-						    RUN_REAP_AFTER_KILL_MS);
+		int st = run_reap(c->pid, RUN_REAP_AFTER_KILL_MS,
+				  &c->wstatus);
 
-		reaped = (st != RUN_REAP_NOT_YET);
-		r->status_unknown = (st == RUN_REAP_UNKNOWN);
+		if (st != ETIMEDOUT) {
+			run_collect_reaped(c, r, st);
+		}
 	}
-	if (ret != 0) {
-		goto done;
-	}
-	if (!reaped || r->status_unknown) {
+	return ret;
+}
+
+/* ------------------------------------------------------------------ */
+/* Decode                                                              */
+/* ------------------------------------------------------------------ */
+
+/* Turn the wait status of a collected program into @p r's fields. */
+static void run_decode(const struct run_child *c, struct run_result *r)
+{
+	int wstatus = c->wstatus;
+
+	if (!c->reaped || r->status_unknown) {
 		/* no status to report: timed out, or reaped elsewhere */
 		wstatus = 0;
 	}
@@ -527,18 +581,117 @@ int run_bounded(TALLOC_CTX *mem_ctx, const char *const *argv,
 		/* our SIGKILL, not the program's doing */
 		r->sig = 0;
 	}
+}
 
-finish:
-	r->out = run_stream_finish(r, &sout, &r->outlen);
-	r->errout = run_stream_finish(r, &serr, &r->errlen);
-	if (r->out == NULL || r->errout == NULL) {
-		ret = ENOMEM;
+/* ------------------------------------------------------------------ */
+/* The two ways to run a program                                       */
+/* ------------------------------------------------------------------ */
+
+/*
+ * What both ways of running need before the fork: the program
+ * (*path and s->path, looked up in $PATH, a talloc child of
+ * @p mem_ctx),
+ * /dev/null opened with @p devnull_flags, and the close-on-exec pipe
+ * that carries a failed exec's errno (s->status_fd is its write end).
+ * @return 0, ENOENT when there is no such program, ENOMEM, or the errno
+ *         of open() or pipe2()
+ */
+static int run_prepare(TALLOC_CTX *mem_ctx, const char *name,
+		       int devnull_flags, struct run_spawn *s, char **path,
+		       int *devnull, int statp[2])
+{
+	int ret;
+
+	ret = run_find_program(mem_ctx, name, path);
+	if (ret != 0) {
+		return ret;
+	}
+	s->path = *path;
+	*devnull = open("/dev/null", devnull_flags | O_CLOEXEC);
+	if (*devnull < 0 || pipe2(statp, O_CLOEXEC) != 0) {
+		return errno;
+	}
+	s->status_fd = statp[1];
+	return 0;
+}
+
+int run_bounded(TALLOC_CTX *mem_ctx, const char *const *argv,
+		const struct deadline *dl, struct run_result **res)
+{
+	struct run_result *r = NULL;
+	struct run_child c = {
+		.pid = -1, .pidfd = -1, .status_fd = -1,
+		.out = { .fd = -1 }, .err = { .fd = -1 },
+	};
+	struct run_spawn s = { .argv = argv, .keep_fd = -1 };
+	int outp[2] = { -1, -1 };
+	int errp[2] = { -1, -1 };
+	int statp[2] = { -1, -1 };
+	int devnull = -1;
+	char *path = NULL;
+	struct sigaction old_chld;
+	bool chld_changed = false;
+	int ret = 0;
+
+	*res = NULL;
+	if (argv == NULL || argv[0] == NULL || dl == NULL) {
+		return EINVAL;
+	}
+	/* the result is the scratch context too: freed on failure */
+	r = talloc_zero(mem_ctx, struct run_result);
+	if (r == NULL) {
+		return ENOMEM;
+	}
+	ret = run_prepare(r, argv[0], O_RDONLY, &s, &path, &devnull, statp);
+	if (ret == ENOENT) {
+		r->err = ENOENT;
+		r->status = 127;
+		ret = 0;
+		goto finish;
+	}
+	if (ret != 0) {
 		goto done;
 	}
-	*res = talloc_steal(mem_ctx, r);
+	if (pipe2(outp, O_CLOEXEC) != 0 || pipe2(errp, O_CLOEXEC) != 0) {
+		ret = errno;
+		goto done;
+	}
+
+	s.fd[0] = devnull;
+	s.fd[1] = outp[1];
+	s.fd[2] = errp[1];
+	chld_changed = run_sigchld_default(&old_chld);
+	ret = run_spawn(&s, &c.pid);
+	if (ret != 0) {
+		goto done;
+	}
+	util_close(&outp[1]);
+	util_close(&errp[1]);
+	util_close(&statp[1]);
+	util_close(&devnull);
+	c.out.fd = outp[0];
+	outp[0] = -1;
+	c.err.fd = errp[0];
+	errp[0] = -1;
+	c.status_fd = statp[0];
+	statp[0] = -1;
+	c.pidfd = run_pidfd_open(c.pid);
+
+	ret = run_collect(r, &c, dl, r);
+	if (ret != 0) {
+		goto done;
+	}
+	run_decode(&c, r);
+
+finish:
+	r->out = run_stream_finish(r, &c.out, &r->outlen);
+	r->errout = run_stream_finish(r, &c.err, &r->errlen);
+	if (r->out == NULL || r->errout == NULL) {
+		ret = ENOMEM;
+	}
 done:
 	/* a child not reaped by now was killed and waited for (briefly)
-	 * above: it is not waited for again */
+	 * in run_collect(): it is not waited for again */
 	run_sigchld_restore(chld_changed, &old_chld);
 	util_close(&outp[0]);
 	util_close(&outp[1]);
@@ -546,11 +699,16 @@ done:
 	util_close(&errp[1]);
 	util_close(&statp[0]);
 	util_close(&statp[1]);
-	util_close(&sout.fd);
-	util_close(&serr.fd);
+	util_close(&c.out.fd);
+	util_close(&c.err.fd);
+	util_close(&c.status_fd);
 	util_close(&devnull);
-	util_close(&pidfd);
-	talloc_free(tmp_ctx);
+	util_close(&c.pidfd);
+	TALLOC_FREE(path);
+	if (ret != 0) {
+		TALLOC_FREE(r);
+	}
+	*res = r;
 	return ret;
 }
 
@@ -616,16 +774,17 @@ int run_detached(const char *const *argv, int keep_fd,
 		 const struct deadline *dl)
 {
 	TALLOC_CTX *tmp_ctx = NULL;
-	char *path = NULL;
+	struct run_spawn s = {
+		.argv = argv, .keep_fd = keep_fd, .detach = true,
+	};
 	int statp[2] = { -1, -1 };
 	int devnull = -1;
-	int wstatus = 0;
+	char *path = NULL;
 	struct sigaction old_chld;
 	bool chld_changed = false;
 	int64_t bound = RUN_DETACHED_EXEC_MS;
 	int64_t end_ms;
-	enum run_reap st;
-	pid_t pid;
+	pid_t pid = -1;
 	int ret = 0;
 
 	if (argv == NULL || argv[0] == NULL) {
@@ -645,67 +804,21 @@ int run_detached(const char *const *argv, int keep_fd,
 	if (tmp_ctx == NULL) {
 		return ENOMEM;
 	}
-	ret = run_find_program(tmp_ctx, argv[0], &path);
+	ret = run_prepare(tmp_ctx, argv[0], O_RDWR, &s, &path, &devnull,
+			  statp);
 	if (ret != 0) {
 		goto done;
 	}
-	devnull = open("/dev/null", O_RDWR | O_CLOEXEC);
-	if (devnull < 0) {
-		ret = errno;
-		goto done;
-	}
-	if (pipe2(statp, O_CLOEXEC) != 0) {
-		ret = errno;
-		goto done;
-	}
-
+	s.fd[0] = s.fd[1] = s.fd[2] = devnull;
 	chld_changed = run_sigchld_default(&old_chld);
-	pid = fork();
-	if (pid < 0) {
-		ret = errno;
+	ret = run_spawn(&s, &pid);
+	if (ret != 0) {
 		goto done;
-	}
-	if (pid == 0) {
-		pid_t gpid;
-		int fd = keep_fd;
-
-		(void)setsid();
-		gpid = fork();
-		if (gpid < 0) {
-			run_child_fail(statp[1], errno);
-		}
-		if (gpid > 0) {
-			_exit(0);
-		}
-		run_child_reset_signals();
-		if (fd >= 0 && fd <= STDERR_FILENO) {
-			/* would be overwritten by the stdio below */
-			fd = fcntl(fd, F_DUPFD_CLOEXEC, STDERR_FILENO + 1);
-			if (fd < 0) {
-				run_child_fail(statp[1], errno);
-			}
-		}
-		if (dup2(devnull, STDIN_FILENO) < 0 ||
-		    dup2(devnull, STDOUT_FILENO) < 0 ||
-		    dup2(devnull, STDERR_FILENO) < 0) {
-			run_child_fail(statp[1], errno);
-		}
-		if (fd >= 0) {
-			int flags = fcntl(fd, F_GETFD);
-
-			if (flags < 0 ||
-			    fcntl(fd, F_SETFD, flags & ~FD_CLOEXEC) < 0) {
-				run_child_fail(statp[1], errno);
-			}
-		}
-		execv(path, (char *const *)argv);
-		run_child_fail(statp[1], errno);
 	}
 
 	/* the intermediate child exits at once: no zombie */
 	util_close(&statp[1]);
-	st = run_reap_bounded(pid, -1, &wstatus, end_ms - util_now_ms());
-	if (st == RUN_REAP_NOT_YET) {
+	if (run_reap(pid, end_ms - util_now_ms(), NULL) == ETIMEDOUT) {
 		/*
 		 * Stuck before or in its fork: whether the program was
 		 * started is unknown.  Kill it (not the program, which has

@@ -1,12 +1,16 @@
 /*
- * Running external programs: fork and execv with an argument vector,
- * never a shell, always within the run's deadline.
+ * The one process layer (like git's run-command): running external
+ * programs with fork and execv on an argument vector, never a shell,
+ * always within the run's deadline; and reaping children, for every
+ * module that forks (checks/probe.c too).
  */
 #ifndef CHECKS_RUN_H
 #define CHECKS_RUN_H
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
 #include <talloc.h>
 
 #include "checks/util.h"
@@ -86,5 +90,19 @@ char *run_describe(TALLOC_CTX *mem_ctx, const struct run_result *res);
  */
 int run_detached(const char *const *argv, int keep_fd,
 		 const struct deadline *dl);
+
+/**
+ * @brief Reap the child @p pid, waiting at most @p wait_ms for it to
+ * exit (0: one look, never blocks).  The wait is on a pidfd where the
+ * kernel has them, else in 10 ms slices; it never blocks longer,
+ * whatever state the child is in (one asleep in the kernel, D state,
+ * dies only when the kernel lets go of it).
+ * @param[out] wstatus its wait status when reaped (may be NULL)
+ * @return 0 when reaped (*wstatus valid), ECHILD when it is not (or no
+ *         longer) a child of ours to reap (someone else's wait, or
+ *         SIGCHLD ignored, got it: gone, status unknown), ETIMEDOUT
+ *         when it is still there
+ */
+int run_reap(pid_t pid, int64_t wait_ms, int *wstatus);
 
 #endif

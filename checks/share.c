@@ -1,80 +1,124 @@
 /*
  * Share directory probes (spec 3.2 step 3 and 3.5).
  *
- * Each path is stat()ed in a child process of its own, all at once.  A
- * child answers through a pipe shared by all probes (and its exit
- * status: 0 a directory, 1 anything else); it needs nothing from us but
- * the path and the pipe.  A child that does not answer by the deadline
- * may be stuck in the kernel (a hung NFS or FUSE mount): it is left
- * behind and recorded in STATE_DIR/share_probes as "PID STARTTIME PATH"
- * lines.  While such a probe is alive, later runs report its path at
- * once instead of starting another one.
+ * Each path is stat()ed in a probe child of its own, all at once
+ * (probe_run_many(), checks/probe.h); a child needs nothing from us but
+ * the path.  A child that does not answer by the deadline may be stuck
+ * in the kernel (a hung NFS or FUSE mount): it is left behind, not
+ * killed, and recorded in STATE_DIR/share_probes as "PID STARTTIME
+ * PATH" lines.  While such a probe is alive, later runs report its path
+ * at once instead of starting another one.
  */
 #include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <poll.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/types.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include "checks/probe.h"
 #include "checks/share.h"
 
 #define SHARE_PROBES_NAME "share_probes"
-#define SHARE_POLL_MAX_MS 20
 
-size_t share_paths(TALLOC_CTX *mem_ctx, const struct smbconf *conf,
-		   const char ***paths)
+/* A share path and its place in share order, for sorting. */
+struct share_path_pos {
+	const char *path;
+	size_t pos;
+};
+
+/* By path, then by place: the first of equal paths comes first. */
+static int share_path_pos_cmp(const void *a, const void *b)
 {
+	const struct share_path_pos *x = a;
+	const struct share_path_pos *y = b;
+	int c = strcmp(x->path, y->path);
+
+	if (c != 0) {
+		return c;
+	}
+	return (x->pos > y->pos) - (x->pos < y->pos);
+}
+
+/* True when share @p s has a path to check. */
+static bool share_checked(const struct smb_share *s)
+{
+	return s->available && s->path != NULL && s->path[0] != '\0' &&
+	       strchr(s->path, '%') == NULL;
+}
+
+int share_paths(TALLOC_CTX *mem_ctx, const struct smbconf *conf,
+		const char ***paths, size_t *npaths)
+{
+	TALLOC_CTX *tmp_ctx = NULL;
+	struct share_path_pos *sorted = NULL;
+	const char **cand = NULL;
 	const char **arr = NULL;
+	bool *keep = NULL;
+	size_t ncand = 0;
 	size_t n = 0;
 	size_t i;
-	size_t j;
+	int ret = 0;
 
 	*paths = NULL;
+	*npaths = 0;
 	if (conf == NULL || conf->nshares == 0) {
 		return 0;
 	}
-	arr = talloc_array(mem_ctx, const char *, conf->nshares);
-	if (arr == NULL) {
-		return SHARE_PATHS_ENOMEM;
+	tmp_ctx = talloc_new(mem_ctx);
+	if (tmp_ctx == NULL) {
+		return ENOMEM;
+	}
+	cand = talloc_array(tmp_ctx, const char *, conf->nshares);
+	sorted = talloc_array(tmp_ctx, struct share_path_pos, conf->nshares);
+	keep = talloc_zero_array(tmp_ctx, bool, conf->nshares);
+	if (cand == NULL || sorted == NULL || keep == NULL) {
+		ret = ENOMEM;
+		goto done;
 	}
 	for (i = 0; i < conf->nshares; i++) {
-		const struct smb_share *s = &conf->shares[i];
-		bool dup = false;
-
-		if (!s->available || s->path == NULL || s->path[0] == '\0' ||
-		    strchr(s->path, '%') != NULL) {
+		if (share_checked(&conf->shares[i])) {
+			sorted[ncand] = (struct share_path_pos) {
+				.path = conf->shares[i].path, .pos = ncand,
+			};
+			cand[ncand++] = conf->shares[i].path;
+		}
+	}
+	if (ncand == 0) {
+		goto done;
+	}
+	/* O(n log n): the first of each run of equal paths is kept */
+	qsort(sorted, ncand, sizeof(sorted[0]), share_path_pos_cmp);
+	for (i = 0; i < ncand; i++) {
+		if (i == 0 || strcmp(sorted[i].path, sorted[i - 1].path) != 0) {
+			keep[sorted[i].pos] = true;
+		}
+	}
+	arr = talloc_array(tmp_ctx, const char *, ncand);
+	if (arr == NULL) {
+		ret = ENOMEM;
+		goto done;
+	}
+	for (i = 0; i < ncand; i++) {
+		if (!keep[i]) {
 			continue;
 		}
-		for (j = 0; j < n; j++) {
-			if (strcmp(arr[j], s->path) == 0) {
-				dup = true;
-				break;
-			}
-		}
-		if (dup) {
-			continue;
-		}
-		arr[n] = talloc_strdup(arr, s->path);
+		arr[n] = talloc_strdup(arr, cand[i]);
 		if (arr[n] == NULL) {
-			talloc_free(arr);
-			return SHARE_PATHS_ENOMEM;
+			ret = ENOMEM;
+			goto done;
 		}
 		n++;
 	}
-	if (n == 0) {
-		talloc_free(arr);
-		return 0;
-	}
-	*paths = arr;
-	return n;
+	*paths = talloc_steal(mem_ctx, arr);
+	*npaths = n;
+done:
+	talloc_free(tmp_ctx);
+	return ret;
 }
 
 /* ------------------------------------------------------------------ */
@@ -148,6 +192,11 @@ static bool share_record_alive(const struct share_record *r)
 	       state != 'x';
 }
 
+/*
+ * Read the records in @p file, keeping only probes still alive.
+ * @param[out] existed whether the file was there
+ * @return 0 (a missing file too), ENOMEM, or the errno of fopen()
+ */
 static int share_records_read(TALLOC_CTX *mem_ctx, const char *file,
 			      struct share_record **recs, size_t *nrecs,
 			      bool *existed)
@@ -222,49 +271,56 @@ static int share_records_read(TALLOC_CTX *mem_ctx, const char *file,
 	return 0;
 }
 
-static int share_records_write(TALLOC_CTX *mem_ctx, const char *state_dir,
-			       const struct share_record *recs, size_t n)
+/*
+ * The record file's text: a "PID STARTTIME PATH" line per record (a
+ * path with a newline, which would split its line, is left out).
+ * @return a talloc child of @p mem_ctx, or NULL (ENOMEM)
+ */
+static char *share_records_text(TALLOC_CTX *mem_ctx,
+				const struct share_record *recs, size_t n)
 {
-	TALLOC_CTX *tmp_ctx = NULL;
-	char *text = NULL;
-	char *dst = NULL;
+	char *text = talloc_strdup(mem_ctx, "");
 	size_t i;
-	int ret = 0;
 
-	tmp_ctx = talloc_new(mem_ctx);
-	if (tmp_ctx == NULL) {
-		return ENOMEM;
-	}
-	dst = talloc_asprintf(tmp_ctx, "%s/" SHARE_PROBES_NAME, state_dir);
-	if (dst == NULL) {
-		ret = ENOMEM;
-		goto done;
-	}
-	if (n == 0) {
-		if (unlink(dst) != 0 && errno != ENOENT) {
-			ret = errno;
-		}
-		goto done;
-	}
-	text = talloc_strdup(tmp_ctx, "");
 	for (i = 0; text != NULL && i < n; i++) {
-		const char *p = recs[i].path;
-
-		/* a newline in a path would split the record: drop it */
-		if (strchr(p, '\n') != NULL) {
+		if (strchr(recs[i].path, '\n') != NULL) {
 			continue;
 		}
 		text = talloc_asprintf_append_buffer(text, "%d %llu %s\n",
 						     (int)recs[i].pid,
-						     recs[i].start, p);
+						     recs[i].start,
+						     recs[i].path);
 	}
-	if (text == NULL) {
-		ret = ENOMEM;
-		goto done;
+	return text;
+}
+
+/*
+ * Replace the record file in @p state_dir by @p recs (none: remove it).
+ * @return 0, ENOMEM, or the errno of the write or unlink
+ */
+static int share_records_write(TALLOC_CTX *mem_ctx, const char *state_dir,
+			       const struct share_record *recs, size_t n)
+{
+	char *text = NULL;
+	int ret = 0;
+
+	if (n == 0) {
+		char *dst = talloc_asprintf(mem_ctx, "%s/" SHARE_PROBES_NAME,
+					    state_dir);
+
+		if (dst == NULL) {
+			return ENOMEM;
+		}
+		if (unlink(dst) != 0 && errno != ENOENT) {
+			ret = errno;
+		}
+		talloc_free(dst);
+		return ret;
 	}
-	ret = util_write_atomic(tmp_ctx, dst, text, strlen(text), 0600);
-done:
-	talloc_free(tmp_ctx);
+	text = share_records_text(mem_ctx, recs, n);
+	ret = util_write_text_in(mem_ctx, state_dir, SHARE_PROBES_NAME, text,
+				 0600);
+	talloc_free(text);
 	return ret;
 }
 
@@ -272,97 +328,210 @@ done:
 /* Probing                                                             */
 /* ------------------------------------------------------------------ */
 
-enum share_state {
-	SHARE_UNPROBED,		/* not started (fork failed before it) */
-	SHARE_PENDING,
-	SHARE_OK,
-	SHARE_BAD,
-	SHARE_HUNG,
-};
+/*
+ * The probe child: '1' when the path is a directory, else '0'.  stat()
+ * and a write only: async-signal-safe, on the caller's path string.
+ */
+static int share_stat_child(struct probe_sink *sink, void *private_data)
+{
+	const char *path = private_data;
+	struct stat sb;
+	char answer = '0';
 
-struct share_probe_slot {
-	pid_t pid;		/* the probe, until reaped; 0: none */
-	enum share_state state;
-};
+	if (stat(path, &sb) == 0 && S_ISDIR(sb.st_mode)) {
+		answer = '1';
+	}
+	return probe_write(sink, &answer, 1);
+}
 
-/* What a probe writes to the answer pipe: fixed size, one write. */
-struct share_answer {
-	uint32_t index;
-	uint32_t is_dir;
+/* The record of @p path in @p recs[0..n), or NULL. */
+static const struct share_record *share_record_find(
+	const struct share_record *recs, size_t n, const char *path)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		if (strcmp(recs[i].path, path) == 0) {
+			return &recs[i];
+		}
+	}
+	return NULL;
+}
+
+/*
+ * Add a record for the late probe @p pid of @p path to *recs (a probe
+ * whose start time cannot be read is not recorded).
+ * @return 0, or ENOMEM
+ */
+static int share_record_add(TALLOC_CTX *mem_ctx, struct share_record **recs,
+			    size_t *nrecs, pid_t pid, const char *path)
+{
+	struct share_record r = { .pid = pid };
+	struct share_record *grown = NULL;
+	char state = '?';
+
+	if (share_proc_stat(pid, &state, &r.start) != 0) {
+		return 0;
+	}
+	grown = talloc_realloc(mem_ctx, *recs, struct share_record,
+			       *nrecs + 1);
+	if (grown == NULL) {
+		return ENOMEM;
+	}
+	*recs = grown;
+	r.path = talloc_strdup(grown, path);
+	if (r.path == NULL) {
+		return ENOMEM;
+	}
+	grown[(*nrecs)++] = r;
+	return 0;
+}
+
+/* paths[i] has no job: an earlier probe of it is still stuck. */
+#define SHARE_NO_JOB SIZE_MAX
+
+/* One share_probe() call: the paths, their probes, the records. */
+struct share_set {
+	const char *const *paths;
+	size_t npaths;
+	struct probe_job *jobs;
+	size_t *job_of;		/* paths[i]'s job, or SHARE_NO_JOB */
+	size_t njobs;
+	struct share_record *recs;
+	size_t nrecs;
+	size_t nold;		/* how many were read (the rest are new) */
+	bool existed;		/* the record file existed */
 };
 
 /*
- * The child: stdio on /dev/null, stat, answer, nothing else
- * (async-signal-safe only).  The
- * answer goes through a pipe shared by all probes (an 8-byte write is
- * atomic) and, the same, through the exit status.  The pipe is what the
- * parent believes: tools such as valgrind rewrite a child's exit status.
+ * Read the records of stuck probes in @p state_dir (NULL: none).  An
+ * unreadable record file is no reason to fail a node: as if empty.
+ * @return 0, or ENOMEM
  */
-static void share_child(int wfd, int devnull, uint32_t index,
-			const char *path)
+static int share_set_read(TALLOC_CTX *mem_ctx, const char *state_dir,
+			  struct share_set *set)
 {
-	struct share_answer a = { .index = index, .is_dir = 0 };
-	struct stat sb;
+	char *file = NULL;
+	int ret;
 
-	/* a probe stuck for ever must not hold the caller's stdio open */
-	probe_child_stdio(devnull);
-	if (stat(path, &sb) == 0 && S_ISDIR(sb.st_mode)) {
-		a.is_dir = 1;
+	if (state_dir == NULL) {
+		return 0;
 	}
-	(void)util_write_all(wfd, &a, sizeof(a));
-	_exit(a.is_dir ? 0 : 1);
+	file = talloc_asprintf(mem_ctx, "%s/" SHARE_PROBES_NAME, state_dir);
+	if (file == NULL) {
+		return ENOMEM;
+	}
+	ret = share_records_read(mem_ctx, file, &set->recs, &set->nrecs,
+				 &set->existed);
+	talloc_free(file);
+	set->nold = set->nrecs;
+	return ret == ENOMEM ? ENOMEM : 0;
 }
 
-/* Reap slot @p s if its child has exited; true when reaped. */
-static bool share_reap(struct share_probe_slot *s)
+/*
+ * One probe job per path, except for a path whose earlier probe is
+ * still stuck: it gets no second one.
+ * @return 0, or ENOMEM
+ */
+static int share_set_jobs(TALLOC_CTX *mem_ctx, struct share_set *set)
 {
-	pid_t r;
+	size_t i;
 
-	if (s->pid <= 0) {
-		return false;
+	set->jobs = talloc_zero_array(mem_ctx, struct probe_job,
+				      set->npaths + 1);
+	set->job_of = talloc_zero_array(mem_ctx, size_t, set->npaths + 1);
+	if (set->jobs == NULL || set->job_of == NULL) {
+		return ENOMEM;
 	}
-	do {
-		r = waitpid(s->pid, NULL, WNOHANG);
-	} while (r < 0 && errno == EINTR);
-	if (r == 0) {
-		return false;
-	}
-	/* exited, or (ECHILD) reaped by someone else's wait */
-	s->pid = 0;
-	return true;
-}
-
-/* Take every answer waiting in the pipe. */
-static void share_read_answers(int rfd, struct share_probe_slot *slots,
-			       size_t nslots, size_t *unanswered)
-{
-	struct share_answer buf[64];
-	ssize_t len;
-	size_t k;
-
-	for (;;) {
-		len = read(rfd, buf, sizeof(buf));
-		if (len < 0 && errno == EINTR) {
+	for (i = 0; i < set->npaths; i++) {
+		if (share_record_find(set->recs, set->nold,
+				      set->paths[i]) != NULL) {
+			set->job_of[i] = SHARE_NO_JOB;
 			continue;
 		}
-		if (len <= 0) {
-			return;
-		}
-		/* atomic 8-byte writes: whole answers only */
-		for (k = 0; k < (size_t)len / sizeof(buf[0]); k++) {
-			struct share_probe_slot *s = NULL;
+		set->job_of[i] = set->njobs;
+		set->jobs[set->njobs++] = (struct probe_job) {
+			.fn = share_stat_child,
+			/* the child only reads it */
+			.private_data = (void *)(uintptr_t)set->paths[i],
+		};
+	}
+	return 0;
+}
 
-			if (buf[k].index >= nslots) {
-				continue;
-			}
-			s = &slots[buf[k].index];
-			if (s->state != SHARE_PENDING) {
-				continue;
-			}
-			s->state = buf[k].is_dir ? SHARE_OK : SHARE_BAD;
-			(*unanswered)--;
+/*
+ * Whatever did not answer may be stuck for good: it was left (no kill:
+ * a probe killed out of a killable wait would be replaced by a new
+ * probe every run, each waiting out the whole deadline).  Record it in
+ * @p state_dir; it is not waited for, and once it ends it is reaped by
+ * whoever inherits it after we exit.
+ * @return 0, or ENOMEM (failing to write costs a second probe later,
+ *         no more)
+ */
+static int share_set_record(TALLOC_CTX *mem_ctx, const char *state_dir,
+			    struct share_set *set)
+{
+	size_t i;
+	int ret;
+
+	if (state_dir == NULL) {
+		return 0;
+	}
+	for (i = 0; i < set->npaths; i++) {
+		const struct probe_job *j = NULL;
+
+		if (set->job_of[i] == SHARE_NO_JOB) {
+			continue;
+		}
+		j = &set->jobs[set->job_of[i]];
+		if (j->state != PROBE_LATE) {
+			continue;
+		}
+		ret = share_record_add(mem_ctx, &set->recs, &set->nrecs,
+				       j->pid, set->paths[i]);
+		if (ret != 0) {
+			return ret;
 		}
 	}
+	if (set->existed || set->nrecs > 0) {
+		(void)share_records_write(mem_ctx, state_dir, set->recs,
+					  set->nrecs);
+	}
+	return 0;
+}
+
+/*
+ * The first path, in share order, that is not a directory or did not
+ * answer (*fail NULL when there is none).
+ * @return 0, or ENOMEM
+ */
+static int share_set_failure(TALLOC_CTX *mem_ctx, const struct share_set *set,
+			     struct share_failure **fail)
+{
+	size_t i;
+
+	for (i = 0; i < set->npaths; i++) {
+		size_t k = set->job_of[i];
+		bool hung = k == SHARE_NO_JOB ||
+			    set->jobs[k].state == PROBE_LATE;
+
+		if (!hung && set->jobs[k].state == PROBE_DONE &&
+		    strcmp(set->jobs[k].out, "1") == 0) {
+			continue;
+		}
+		*fail = talloc_zero(mem_ctx, struct share_failure);
+		if (*fail == NULL) {
+			return ENOMEM;
+		}
+		(*fail)->path = talloc_strdup(*fail, set->paths[i]);
+		if ((*fail)->path == NULL) {
+			TALLOC_FREE(*fail);
+			return ENOMEM;
+		}
+		(*fail)->hung = hung;
+		return 0;
+	}
+	return 0;
 }
 
 int share_probe(TALLOC_CTX *mem_ctx, const char *state_dir,
@@ -370,200 +539,36 @@ int share_probe(TALLOC_CTX *mem_ctx, const char *state_dir,
 		const struct deadline *dl, struct share_failure **fail)
 {
 	TALLOC_CTX *tmp_ctx = NULL;
-	struct share_probe_slot *slots = NULL;
-	struct share_record *recs = NULL;
-	size_t nrecs = 0;
-	size_t nold = 0;
-	char *probes_file = NULL;
-	bool existed = false;
-	size_t unanswered = 0;
-	size_t unreaped = 0;
-	int pfd[2] = { -1, -1 };
-	int devnull = -1;
-	int64_t end_ms;
-	int wait_ms = 1;
-	int fork_err = 0;
-	size_t i;
-	size_t j;
-	int ret = 0;
+	struct share_set set = { .paths = paths, .npaths = npaths };
+	int start_err = 0;
+	int ret;
 
 	*fail = NULL;
-	if (npaths == SHARE_PATHS_ENOMEM) {
-		/* share_paths() ran out of memory */
-		return ENOMEM;
-	}
 	tmp_ctx = talloc_new(mem_ctx);
 	if (tmp_ctx == NULL) {
 		return ENOMEM;
 	}
-	slots = talloc_zero_array(tmp_ctx, struct share_probe_slot,
-				  npaths + 1);
-	if (slots == NULL) {
+	ret = share_set_read(tmp_ctx, state_dir, &set);
+	if (ret == 0) {
+		ret = share_set_jobs(tmp_ctx, &set);
+	}
+	if (ret != 0) {
+		goto done;
+	}
+	/* a failed fork still leaves the probes started before it */
+	start_err = probe_run_many(tmp_ctx, set.jobs, set.njobs, dl, false);
+	if (start_err == ENOMEM) {
 		ret = ENOMEM;
 		goto done;
 	}
-
-	if (state_dir != NULL) {
-		probes_file = talloc_asprintf(tmp_ctx,
-					      "%s/" SHARE_PROBES_NAME,
-					      state_dir);
-		if (probes_file == NULL) {
-			ret = ENOMEM;
-			goto done;
-		}
-		/* an unreadable record file is no reason to fail a node */
-		if (share_records_read(tmp_ctx, probes_file, &recs, &nrecs,
-				       &existed) == ENOMEM) {
-			ret = ENOMEM;
-			goto done;
-		}
+	ret = share_set_record(tmp_ctx, state_dir, &set);
+	if (ret == 0) {
+		ret = start_err;
 	}
-	nold = nrecs;
-
-	devnull = probe_devnull();
-	if (devnull == -1) {
-		ret = errno;
-		goto done;
-	}
-	if (pipe2(pfd, O_CLOEXEC | O_NONBLOCK) != 0) {
-		ret = errno;
-		goto done;
-	}
-	for (i = 0; i < npaths; i++) {
-		pid_t pid;
-
-		for (j = 0; j < nold; j++) {
-			if (strcmp(recs[j].path, paths[i]) == 0) {
-				break;
-			}
-		}
-		if (j < nold) {
-			/* an earlier probe of this path is still stuck */
-			slots[i].state = SHARE_HUNG;
-			continue;
-		}
-		pid = fork();
-		if (pid == -1) {
-			fork_err = errno;
-			break;
-		}
-		if (pid == 0) {
-			share_child(pfd[1], devnull, (uint32_t)i, paths[i]);
-		}
-		slots[i].pid = pid;
-		slots[i].state = SHARE_PENDING;
-		unanswered++;
-		unreaped++;
-	}
-	util_close(&pfd[1]);
-	util_close(&devnull);
-
-	/*
-	 * Until every probe has answered and been reaped, or the deadline:
-	 * reap first, then read, so that the answer of a probe reaped in
-	 * this round is read in this round too.  Answers get a short while
-	 * even when the deadline has passed (testparm took it all, say): a
-	 * healthy local directory is not "hung".
-	 */
-	end_ms = probe_end_ms(dl);
-	while (unanswered > 0 || unreaped > 0) {
-		struct pollfd p = { .fd = pfd[0], .events = POLLIN };
-		int64_t left;
-
-		for (i = 0; i < npaths; i++) {
-			if (share_reap(&slots[i])) {
-				unreaped--;
-			}
-		}
-		share_read_answers(pfd[0], slots, npaths, &unanswered);
-		for (i = 0; i < npaths; i++) {
-			/* gone without an answer (killed, say): a failure */
-			if (slots[i].pid == 0 &&
-			    slots[i].state == SHARE_PENDING) {
-				slots[i].state = SHARE_BAD;
-				unanswered--;
-			}
-		}
-		left = end_ms - util_now_ms();
-		if ((unanswered == 0 && unreaped == 0) || left <= 0) {
-			break;
-		}
-		if (left > wait_ms) {
-			left = wait_ms;
-		}
-		/* wakes up at once for an answer; exits are polled */
-		(void)poll(&p, 1, (int)left);
-		if (wait_ms < SHARE_POLL_MAX_MS) {
-			wait_ms *= 2;
-		}
-	}
-
-	/*
-	 * Whatever did not answer may be stuck for good: leave it (no
-	 * kill: a probe killed out of a killable wait would be replaced by
-	 * a new probe every run, each waiting out the whole deadline) and
-	 * record it.  It is not waited for; once it ends, it is reaped by
-	 * whoever inherits it after we exit.
-	 */
-	for (i = 0; i < npaths; i++) {
-		struct share_record *grown = NULL;
-		struct share_record r = { .pid = slots[i].pid };
-		char state = '?';
-
-		if (slots[i].pid <= 0 || slots[i].state != SHARE_PENDING) {
-			/* answered (an unreaped one is reaped at our exit) */
-			continue;
-		}
-		slots[i].state = SHARE_HUNG;
-		if (probes_file == NULL ||
-		    share_proc_stat(r.pid, &state, &r.start) != 0) {
-			continue;
-		}
-		grown = talloc_realloc(tmp_ctx, recs, struct share_record,
-				       nrecs + 1);
-		if (grown == NULL) {
-			ret = ENOMEM;
-			goto done;
-		}
-		recs = grown;
-		r.path = talloc_strdup(recs, paths[i]);
-		if (r.path == NULL) {
-			ret = ENOMEM;
-			goto done;
-		}
-		recs[nrecs++] = r;
-	}
-	if (probes_file != NULL && (existed || nrecs > 0)) {
-		/* failing to record costs a second probe later, no more */
-		(void)share_records_write(tmp_ctx, state_dir, recs, nrecs);
-	}
-
-	if (fork_err != 0) {
-		ret = fork_err;
-		goto done;
-	}
-	for (i = 0; i < npaths; i++) {
-		if (slots[i].state == SHARE_OK) {
-			continue;
-		}
-		*fail = talloc_zero(mem_ctx, struct share_failure);
-		if (*fail == NULL) {
-			ret = ENOMEM;
-			goto done;
-		}
-		(*fail)->path = talloc_strdup(*fail, paths[i]);
-		if ((*fail)->path == NULL) {
-			TALLOC_FREE(*fail);
-			ret = ENOMEM;
-			goto done;
-		}
-		(*fail)->hung = (slots[i].state == SHARE_HUNG);
-		break;
+	if (ret == 0) {
+		ret = share_set_failure(mem_ctx, &set, fail);
 	}
 done:
-	util_close(&pfd[0]);
-	util_close(&pfd[1]);
-	util_close(&devnull);
 	talloc_free(tmp_ctx);
 	return ret;
 }

@@ -1,10 +1,10 @@
 /*
  * Share directory probes (spec 3.2 step 3 and 3.5): every path is
- * probed in a forked child, all in parallel, within the deadline.  A
- * probe that does not answer is left behind (it may be stuck in the
- * kernel) and recorded in the state directory by PID and start time,
- * so that the next run reports that directory at once instead of
- * starting a second probe.
+ * probed in a forked child (probe_run_many()), all in parallel, within
+ * the deadline.  A probe that does not answer is left behind (it may be
+ * stuck in the kernel) and recorded in the state directory by PID and
+ * start time, so that the next run reports that directory at once
+ * instead of starting a second probe.
  */
 #ifndef CHECKS_SHARE_H
 #define CHECKS_SHARE_H
@@ -21,18 +21,17 @@ struct share_failure {
 	bool hung;		/* no answer within the deadline */
 };
 
-/* share_paths() out of memory; share_probe() answers ENOMEM to it */
-#define SHARE_PATHS_ENOMEM ((size_t)-1)
-
 /**
  * @brief The share paths to check: every share's path except empty
  * ones, ones containing '%', and shares with "available = no".
- * Duplicates once.  Returns the count; *paths is a talloc child of
- * @p mem_ctx.  Out of memory: SHARE_PATHS_ENOMEM, *paths NULL (passed
- * on to share_probe(), it returns ENOMEM).
+ * Duplicates once, the first in share order kept (sorted, O(n log n)).
+ * @param[out] paths  talloc child of @p mem_ctx (NULL when there are
+ *                    none)
+ * @param[out] npaths how many
+ * @return 0, or ENOMEM
  */
-size_t share_paths(TALLOC_CTX *mem_ctx, const struct smbconf *conf,
-		   const char ***paths);
+int share_paths(TALLOC_CTX *mem_ctx, const struct smbconf *conf,
+		const char ***paths, size_t *npaths);
 
 /**
  * @brief Probe @p paths (each must be a directory).
@@ -43,8 +42,7 @@ size_t share_paths(TALLOC_CTX *mem_ctx, const struct smbconf *conf,
  * Probes that are late are left behind (not killed, not waited for);
  * their stdin, stdout and stderr are /dev/null.  Answers get at least
  * PROBE_GRACE_MS (checks/probe.h), even when @p dl has passed.
- * @return 0, or errno when probing could not be done at all (ENOMEM
- *         when @p npaths is SHARE_PATHS_ENOMEM)
+ * @return 0, or errno when probing could not be done at all
  */
 int share_probe(TALLOC_CTX *mem_ctx, const char *state_dir,
 		const char *const *paths, size_t npaths,

@@ -1,11 +1,7 @@
 /*
- * smb.conf as testparm sees it, and its cache (spec 3.3).
- *
- * The cache file smb.conf.cache holds testparm -v -s's stdout behind a
- * header of '#' comment lines (so it stays a valid smb.conf) carrying
- * what else the checks need from that run: testparm's stderr lines,
- * the server role, and the path and identity (dev, inode, size, mtime,
- * ctime) of the smb.conf it loaded and of the files that includes.
+ * smb.conf as testparm sees it: a pure parser of "testparm -v -s"
+ * output, and the questions the checks ask of the result.  The cache of
+ * that output (spec 3.3) is checks/smbcache.h.
  */
 #ifndef CHECKS_SMBCONF_H
 #define CHECKS_SMBCONF_H
@@ -66,42 +62,14 @@ int smbconf_ports(TALLOC_CTX *mem_ctx, const struct smbconf *conf,
 size_t smbconf_dirty_stderr(TALLOC_CTX *mem_ctx, const struct smbconf *conf,
 			    char ***lines);
 
+/**
+ * @brief Compare smb.conf parameter names as Samba does: ignoring case
+ * and white space ("SMB Ports" is "smbports" is "smb ports").
+ */
+bool smbconf_param_eq(const char *a, const char *b);
+
 /** @brief True when the server role or security make us a domain member
  * or controller (the automatic winbind rule). */
 bool smbconf_is_domain(const struct smbconf *conf);
-
-enum smbconf_source {
-	SMBCONF_FROM_CACHE,	/* cache fresh, no testparm run */
-	SMBCONF_REFRESHED,	/* testparm ran, cache (if any) replaced */
-	SMBCONF_OLD_CACHE,	/* refresh failed/timed out, old cache used */
-	SMBCONF_NONE,		/* refresh failed/timed out, no cache */
-};
-
-struct smbconf_status {
-	enum smbconf_source source;
-	bool timed_out;		/* the failed refresh timed out */
-	char *testparm_err;	/* the failed refresh's stderr, or NULL */
-	bool cache_unwritable;	/* could not write the cache */
-};
-
-struct smbconf_cache_opts {
-	const char *state_dir;		/* NULL: no cache (run uncached) */
-	unsigned max_age;		/* CTDB_SAMBA_CACHE_MAX_AGE */
-	const struct deadline *deadline;
-};
-
-/**
- * @brief Bring the cache up to date and parse it.  With @p force the
- * cache is refreshed whatever its age (to confirm a failure).
- * The cache is refreshed when missing, when smb.conf or an included
- * file changed, when older than max_age, or when forced.  The refresh
- * runs "testparm -v -s" within the deadline and replaces the cache
- * atomically.  On SMBCONF_OLD_CACHE, *conf is the old cache; on
- * SMBCONF_NONE, *conf is NULL.  No message is printed: the caller
- * words the WARNING or ERROR from @p st.
- * @return 0, or ENOMEM
- */
-int smbconf_load(TALLOC_CTX *mem_ctx, const struct smbconf_cache_opts *opts,
-		 bool force, struct smbconf **conf, struct smbconf_status *st);
 
 #endif

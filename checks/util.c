@@ -153,6 +153,140 @@ size_t util_trim_trailing(char *s, const char *chars)
 	return len;
 }
 
+bool util_next_line(const char **pos, const char **line, const char **end)
+{
+	const char *p = *pos;
+	const char *nl = NULL;
+
+	if (p == NULL || *p == '\0') {
+		return false;
+	}
+	nl = strchr(p, '\n');
+	*line = p;
+	*end = (nl != NULL) ? nl : p + strlen(p);
+	*pos = (nl != NULL) ? nl + 1 : *end;
+	if (*end > p && (*end)[-1] == '\r') {
+		(*end)--;
+	}
+	return true;
+}
+
+bool util_any_line(const char *text,
+		   bool (*match)(const char *line, const char *end,
+				 const void *arg),
+		   const void *arg)
+{
+	const char *pos = text;
+	const char *line = NULL;
+	const char *end = NULL;
+
+	while (util_next_line(&pos, &line, &end)) {
+		if (match(line, end, arg)) {
+			return true;
+		}
+	}
+	return false;
+}
+
+int util_split_lines(TALLOC_CTX *mem_ctx, const char *text, char ***lines,
+		     size_t *nlines)
+{
+	const char *pos = text;
+	const char *line = NULL;
+	const char *end = NULL;
+	char *copy = NULL;
+	char **arr = NULL;
+	size_t n = 0;
+	size_t cap = 0;
+
+	*lines = NULL;
+	*nlines = 0;
+	if (text == NULL || *text == '\0') {
+		return 0;
+	}
+	/* one copy of the text, cut in place, hangs below the array */
+	copy = talloc_strdup(mem_ctx, text);
+	if (copy == NULL) {
+		return ENOMEM;
+	}
+	while (util_next_line(&pos, &line, &end)) {
+		if (n == cap) {
+			char **grown = NULL;
+
+			cap = cap == 0 ? 64 : cap * 2;
+			grown = talloc_realloc(mem_ctx, arr, char *, cap);
+			if (grown == NULL) {
+				talloc_free(arr);
+				talloc_free(copy);
+				return ENOMEM;
+			}
+			arr = grown;
+		}
+		arr[n] = copy + (line - text);
+		arr[n][end - line] = '\0';
+		n++;
+	}
+	talloc_steal(arr, copy);
+	*lines = arr;
+	*nlines = n;
+	return 0;
+}
+
+int util_strv_add(TALLOC_CTX *mem_ctx, char ***arr, size_t *n, const char *s)
+{
+	char **grown = NULL;
+	char *copy = NULL;
+
+	grown = talloc_realloc(mem_ctx, *arr, char *, *n + 1);
+	if (grown == NULL) {
+		return ENOMEM;
+	}
+	*arr = grown;
+	copy = talloc_strdup(grown, s);
+	if (copy == NULL) {
+		return ENOMEM;
+	}
+	grown[(*n)++] = copy;
+	return 0;
+}
+
+bool util_starts_with(const char *s, const char *prefix)
+{
+	return strncmp(s, prefix, strlen(prefix)) == 0;
+}
+
+bool util_is_blank(const char *s)
+{
+	if (s == NULL) {
+		return true;
+	}
+	while (isspace((unsigned char)*s)) {
+		s++;
+	}
+	return *s == '\0';
+}
+
+char *util_trim_dup(TALLOC_CTX *mem_ctx, const char *start, const char *end)
+{
+	while (start < end && isspace((unsigned char)*start)) {
+		start++;
+	}
+	while (end > start && isspace((unsigned char)end[-1])) {
+		end--;
+	}
+	return talloc_strndup(mem_ctx, start, (size_t)(end - start));
+}
+
+void util_unquote(char *s)
+{
+	size_t len = strlen(s);
+
+	if (len >= 2 && s[0] == '"' && s[len - 1] == '"') {
+		memmove(s, s + 1, len - 2);
+		s[len - 2] = '\0';
+	}
+}
+
 void util_close(int *fd)
 {
 	if (*fd >= 0) {
@@ -303,6 +437,24 @@ int util_write_atomic(TALLOC_CTX *mem_ctx, const char *path, const void *buf,
 	}
 done:
 	talloc_free(tmp);
+	return ret;
+}
+
+int util_write_text_in(TALLOC_CTX *mem_ctx, const char *dir,
+		       const char *name, const char *text, mode_t mode)
+{
+	char *path = NULL;
+	int ret;
+
+	if (text == NULL) {
+		return ENOMEM;
+	}
+	path = talloc_asprintf(mem_ctx, "%s/%s", dir, name);
+	if (path == NULL) {
+		return ENOMEM;
+	}
+	ret = util_write_atomic(path, path, text, strlen(text), mode);
+	talloc_free(path);
 	return ret;
 }
 

@@ -56,6 +56,57 @@ bool util_word_in_list(const char *list, const char *word);
  */
 size_t util_trim_trailing(char *s, const char *chars);
 
+/**
+ * @brief Walk text line by line: the line at *pos is [*line, *end),
+ * without its "\n" and a "\r" before it, and *pos moves past it.  A
+ * final newline does not start one more (empty) line.
+ * @return false once *pos is NULL or at the end of the text
+ */
+bool util_next_line(const char **pos, const char **line, const char **end);
+
+/**
+ * @brief True when @p match says yes to some line of @p text (NULL: no
+ * lines), walked as util_next_line() does; it stops at the first yes.
+ * @param[in] match called with the line [line, end) and @p arg
+ */
+bool util_any_line(const char *text,
+		   bool (*match)(const char *line, const char *end,
+				 const void *arg),
+		   const void *arg);
+
+/**
+ * @brief Split @p text into lines, as util_next_line() walks it.
+ * @param[out] lines  talloc child of @p mem_ctx holding the strings
+ *                    (NULL when there are none, or @p text is NULL)
+ * @param[out] nlines how many
+ * @return 0, or ENOMEM
+ */
+int util_split_lines(TALLOC_CTX *mem_ctx, const char *text, char ***lines,
+		     size_t *nlines);
+
+/**
+ * @brief Append a talloc copy of @p s to the talloc string array *arr
+ * of *n entries (*arr may be NULL: it is then made a child of
+ * @p mem_ctx).
+ * @return 0, or ENOMEM (*n is then unchanged)
+ */
+int util_strv_add(TALLOC_CTX *mem_ctx, char ***arr, size_t *n, const char *s);
+
+/** @brief True when @p s begins with @p prefix. */
+bool util_starts_with(const char *s, const char *prefix);
+
+/** @brief True when @p s is NULL or holds only white space. */
+bool util_is_blank(const char *s);
+
+/**
+ * @brief A copy of [start, end) without surrounding white space.
+ * @return a talloc child of @p mem_ctx, or NULL (ENOMEM)
+ */
+char *util_trim_dup(TALLOC_CTX *mem_ctx, const char *start, const char *end);
+
+/** @brief Remove one pair of surrounding double quotes, in place. */
+void util_unquote(char *s);
+
 /** @brief close(*fd) unless it is negative; *fd becomes -1. */
 void util_close(int *fd);
 
@@ -90,6 +141,16 @@ int util_read_file(TALLOC_CTX *mem_ctx, const char *path, int flags,
  */
 int util_write_atomic(TALLOC_CTX *mem_ctx, const char *path, const void *buf,
 		      size_t len, mode_t mode);
+
+/**
+ * @brief util_write_atomic() of the string @p text to @p dir/@p name.
+ * @p text may be the NULL of a talloc string build that ran out of
+ * memory: that is ENOMEM, so callers need not check it first.
+ * @param[in] mem_ctx talloc parent of scratch memory
+ * @return 0, ENOMEM, or the errno of the failed step
+ */
+int util_write_text_in(TALLOC_CTX *mem_ctx, const char *dir,
+		       const char *name, const char *text, mode_t mode);
 
 /** @brief Monotonic clock in milliseconds. */
 int64_t util_now_ms(void);

@@ -55,24 +55,6 @@ bool compat_addr_has_port(const char *addr, size_t len, uint16_t port)
 	return v == port;
 }
 
-bool compat_next_line(const char **pos, const char **line, const char **end)
-{
-	const char *p = *pos;
-	const char *nl = NULL;
-
-	if (p == NULL || *p == '\0') {
-		return false;
-	}
-	nl = strchr(p, '\n');
-	*line = p;
-	*end = (nl != NULL) ? nl : p + strlen(p);
-	*pos = (nl != NULL) ? nl + 1 : *end;
-	if (*end > p && (*end)[-1] == '\r') {
-		(*end)--;
-	}
-	return true;
-}
-
 static bool compat_blank(char c)
 {
 	return c == ' ' || c == '\t' || c == '\r';
@@ -105,40 +87,35 @@ bool compat_field(const char *p, const char *end, unsigned col,
 	}
 }
 
-bool compat_some_line(const char *output,
-		      bool (*pred)(const char *line, const char *end))
-{
-	const char *pos = output;
-	const char *line = NULL;
-	const char *end = NULL;
+/* What compat_table_listens() looks for in a line. */
+struct compat_listen {
+	unsigned state_col;
+	unsigned addr_col;
+	uint16_t port;
+};
 
-	while (compat_next_line(&pos, &line, &end)) {
-		if (pred(line, end)) {
-			return true;
-		}
-	}
-	return false;
+/* A LISTEN line whose local address has the port? */
+static bool compat_listen_line(const char *line, const char *end,
+			       const void *arg)
+{
+	const struct compat_listen *want = arg;
+	const char *f = NULL;
+	size_t flen = 0;
+
+	return compat_field(line, end, want->state_col, &f, &flen) &&
+	       flen == 6 && memcmp(f, "LISTEN", 6) == 0 &&
+	       compat_field(line, end, want->addr_col, &f, &flen) &&
+	       compat_addr_has_port(f, flen, want->port);
 }
 
 bool compat_table_listens(const char *output, unsigned state_col,
 			  unsigned addr_col, uint16_t port)
 {
-	const char *pos = output;
-	const char *line = NULL;
-	const char *end = NULL;
+	struct compat_listen want = {
+		.state_col = state_col, .addr_col = addr_col, .port = port,
+	};
 
-	while (compat_next_line(&pos, &line, &end)) {
-		const char *f = NULL;
-		size_t flen = 0;
-
-		if (compat_field(line, end, state_col, &f, &flen) &&
-		    flen == 6 && memcmp(f, "LISTEN", 6) == 0 &&
-		    compat_field(line, end, addr_col, &f, &flen) &&
-		    compat_addr_has_port(f, flen, port)) {
-			return true;
-		}
-	}
-	return false;
+	return util_any_line(output, compat_listen_line, &want);
 }
 
 /* Append a stream to the evidence, cut to COMPAT_MAX_EVIDENCE bytes. */
@@ -198,13 +175,10 @@ int compat_run_checker(TALLOC_CTX *mem_ctx, const struct checker_env *env,
 	res->evidence = NULL;
 
 	tmp_ctx = talloc_new(mem_ctx);
-	if (tmp_ctx == NULL) {
-		return ENOMEM;
-	}
-	cmd = compat_cmdline(tmp_ctx, argv);
+	cmd = (tmp_ctx != NULL) ? compat_cmdline(tmp_ctx, argv) : NULL;
 	if (cmd == NULL) {
-		ret = ENOMEM;
-		goto done;
+		talloc_free(tmp_ctx);
+		return ENOMEM;
 	}
 	dl = (env != NULL) ? env->deadline : NULL;
 	if (dl == NULL) {

@@ -53,27 +53,12 @@ bool ss_parse(const char *output, uint16_t port);
 bool compat_addr_has_port(const char *addr, size_t len, uint16_t port);
 
 /**
- * @brief Walk a tool's output line by line: the line at *pos is
- * [*line, *end), without its "\n" and a "\r" before it, and *pos moves
- * past it.
- * @return false once *pos is NULL or at the end of the text
- */
-bool compat_next_line(const char **pos, const char **line, const char **end);
-
-/**
  * @brief Field @p col (0-based) of the line [p, end), fields separated
  * by spaces, tabs and carriage returns.
  * @return false when the line has no such field
  */
 bool compat_field(const char *p, const char *end, unsigned col,
 		  const char **field, size_t *len);
-
-/**
- * @brief True when some line of @p output (as compat_next_line() cuts
- * it) satisfies @p pred.
- */
-bool compat_some_line(const char *output,
-		      bool (*pred)(const char *line, const char *end));
 
 /**
  * @brief True when a table of sockets has a line whose (0-based)

@@ -21,15 +21,17 @@ bool netstat_parse(const char *output, uint16_t port)
 				    NETSTAT_ADDR_COL, port);
 }
 
-static bool netstat_is_header(const char *line, const char *end)
+/* The column header line? */
+static bool netstat_header_line(const char *line, const char *end,
+				const void *arg)
 {
-	return (size_t)(end - line) >= 6 && strncmp(line, "Proto ", 6) == 0;
+	return end - line >= 6 && strncmp(line, "Proto ", 6) == 0;
 }
 
 /* netstat always prints its column header, even with no sockets. */
 static bool netstat_understood(const char *output)
 {
-	return compat_some_line(output, netstat_is_header);
+	return util_any_line(output, netstat_header_line, NULL);
 }
 
 static int netstat_check(TALLOC_CTX *mem_ctx, const struct checker_env *env,

@@ -42,46 +42,56 @@ static const char *nmap_ports_field(const char *line, const char *end,
 	return NULL;
 }
 
-bool nmap_parse(const char *output, uint16_t port)
+/* What nmap_open_line() looks for: "P/open/tcp//". */
+struct nmap_want {
+	char entry[32];
+	size_t len;
+};
+
+/* A "Host:" line whose "Ports:" field lists the wanted entry? */
+static bool nmap_open_line(const char *line, const char *end,
+			   const void *arg)
 {
-	const char *pos = output;
-	const char *line = NULL;
-	const char *end = NULL;
-	char want[32];
-	size_t wlen;
+	const struct nmap_want *want = arg;
+	const char *fend = NULL;
+	const char *f = nmap_ports_field(line, end, &fend);
 
-	if (output == NULL) {
-		return false;
-	}
-	snprintf(want, sizeof(want), "%u/open/tcp//", (unsigned)port);
-	wlen = strlen(want);
+	while (f != NULL && f < fend) {
+		const char *comma = NULL;
 
-	while (compat_next_line(&pos, &line, &end)) {
-		const char *fend = NULL;
-		const char *f = nmap_ports_field(line, end, &fend);
-
-		while (f != NULL && f < fend) {
-			const char *comma = NULL;
-
-			/* entries are separated by ", " */
-			while (f < fend && *f == ' ') {
-				f++;
-			}
-			comma = memchr(f, ',', (size_t)(fend - f));
-			if (comma == NULL) {
-				comma = fend;
-			}
-			if ((size_t)(comma - f) >= wlen &&
-			    memcmp(f, want, wlen) == 0) {
-				return true;
-			}
-			f = comma + 1;
+		/* entries are separated by ", " */
+		while (f < fend && *f == ' ') {
+			f++;
 		}
+		comma = memchr(f, ',', (size_t)(fend - f));
+		if (comma == NULL) {
+			comma = fend;
+		}
+		if ((size_t)(comma - f) >= want->len &&
+		    memcmp(f, want->entry, want->len) == 0) {
+			return true;
+		}
+		f = comma + 1;
 	}
 	return false;
 }
 
-static bool nmap_has_ports(const char *line, const char *end)
+bool nmap_parse(const char *output, uint16_t port)
+{
+	struct nmap_want want;
+
+	if (output == NULL) {
+		return false;
+	}
+	snprintf(want.entry, sizeof(want.entry), "%u/open/tcp//",
+		 (unsigned)port);
+	want.len = strlen(want.entry);
+	return util_any_line(output, nmap_open_line, &want);
+}
+
+/* A "Host:" line with a "Ports:" field? */
+static bool nmap_ports_line(const char *line, const char *end,
+			    const void *arg)
 {
 	const char *fend = NULL;
 
@@ -92,7 +102,7 @@ static bool nmap_has_ports(const char *line, const char *end)
  * empty, "Ports: \tIgnored State: closed (100)"). */
 static bool nmap_understood(const char *output)
 {
-	return compat_some_line(output, nmap_has_ports);
+	return util_any_line(output, nmap_ports_line, NULL);
 }
 
 static int nmap_check(TALLOC_CTX *mem_ctx, const struct checker_env *env,

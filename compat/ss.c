@@ -39,40 +39,38 @@ static bool ss_is_number(const char *p, size_t len)
 }
 
 /*
+ * A line that does not look like a socket: not empty, and not a state
+ * in capitals ("LISTEN", "UNCONN", ...), two queue sizes, and local and
+ * peer addresses with a ':' in them.
+ */
+static bool ss_odd_line(const char *line, const char *end, const void *arg)
+{
+	const char *f[5];
+	size_t flen[5];
+	unsigned n;
+
+	for (n = 0; n < 5; n++) {
+		if (!compat_field(line, end, n, &f[n], &flen[n])) {
+			break;
+		}
+	}
+	if (n == 0) {
+		/* an empty line */
+		return false;
+	}
+	return n < 5 || !isupper((unsigned char)f[0][0]) ||
+	       !ss_is_number(f[1], flen[1]) || !ss_is_number(f[2], flen[2]) ||
+	       memchr(f[3], ':', flen[3]) == NULL ||
+	       memchr(f[4], ':', flen[4]) == NULL;
+}
+
+/*
  * No output at all is a valid answer (nothing listens).  Otherwise
- * every line must look like a socket: a state in capitals ("LISTEN",
- * "UNCONN", ...), two queue sizes, and local and peer addresses with a
- * ':' in them.
+ * every line must look like a socket.
  */
 static bool ss_understood(const char *output)
 {
-	const char *pos = output;
-	const char *line = NULL;
-	const char *end = NULL;
-
-	while (compat_next_line(&pos, &line, &end)) {
-		const char *f[5];
-		size_t flen[5];
-		unsigned n;
-
-		for (n = 0; n < 5; n++) {
-			if (!compat_field(line, end, n, &f[n], &flen[n])) {
-				break;
-			}
-		}
-		if (n == 0) {
-			/* an empty line */
-			continue;
-		}
-		if (n < 5 || !isupper((unsigned char)f[0][0]) ||
-		    !ss_is_number(f[1], flen[1]) ||
-		    !ss_is_number(f[2], flen[2]) ||
-		    memchr(f[3], ':', flen[3]) == NULL ||
-		    memchr(f[4], ':', flen[4]) == NULL) {
-			return false;
-		}
-	}
-	return true;
+	return !util_any_line(output, ss_odd_line, NULL);
 }
 
 static int ss_check(TALLOC_CTX *mem_ctx, const struct checker_env *env,

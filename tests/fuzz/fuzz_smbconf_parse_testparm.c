@@ -35,7 +35,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 				}
 			}
 		}
-		n = share_paths(mem_ctx, conf, &paths);
+		if (share_paths(mem_ctx, conf, &paths, &n) != 0) {
+			n = 0;
+		}
 		for (i = 0; i < n; i++) {
 			if (paths[i][0] == '\0' ||
 			    strchr(paths[i], '%') != NULL) {

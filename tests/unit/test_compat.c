@@ -282,10 +282,11 @@ static void remove_fakes(void)
 	}
 }
 
+/* Run checker @p c with a deadline @p ms from now; it must not fail. */
 static struct check_result run_checker(TALLOC_CTX *mem_ctx,
 				       const struct port_checker *c,
 				       const uint16_t *ports, size_t nports,
-				       unsigned seconds)
+				       int64_t ms)
 {
 	struct check_result res;
 	struct deadline dl;
@@ -293,7 +294,7 @@ static struct check_result run_checker(TALLOC_CTX *mem_ctx,
 	int ret;
 
 	memset(&res, 0, sizeof(res));
-	deadline_init(&dl, seconds);
+	deadline_init_ms(&dl, ms);
 	env.deadline = &dl;
 	env.tcp = NULL;
 	ret = c->check(mem_ctx, &env, ports, nports, &res);
@@ -319,7 +320,7 @@ static void test_fake_missing(void **state)
 	setenv("PATH", fakedir, 1);
 	for (i = 0; i < 3; i++) {
 		struct check_result res = run_checker(mem_ctx, cs[i], ports, 2,
-						      5);
+						      5000);
 
 		assert_int_equal(res.status, CHECK_CANNOT_RUN);
 		assert_int_equal(res.err, ENOENT);
@@ -340,29 +341,29 @@ static void test_fake_failures(void **state)
 
 	/* non-zero exit: cannot run, output in the evidence */
 	fake_tool("netstat", "echo 'netstat: no support' >&2; exit 5");
-	res = run_checker(mem_ctx, &checker_netstat, ports, 1, 5);
+	res = run_checker(mem_ctx, &checker_netstat, ports, 1, 5000);
 	assert_int_equal(res.status, CHECK_CANNOT_RUN);
 	assert_string_equal(res.evidence, "\"netstat -l -t -n\" exited with 5\n"
 					  "netstat: no support");
 
 	/* garbage output */
 	fake_tool("ss", "echo 'Usage: ss [ OPTIONS ]'");
-	res = run_checker(mem_ctx, &checker_ss, ports, 1, 5);
+	res = run_checker(mem_ctx, &checker_ss, ports, 1, 5000);
 	assert_int_equal(res.status, CHECK_CANNOT_RUN);
 	assert_int_equal(res.err, EPROTO);
 	assert_non_null(strstr(res.evidence, "output not understood"));
 
 	fake_tool("nmap", "echo 'Host: 127.0.0.1 ()\tStatus: Down'");
-	res = run_checker(mem_ctx, &checker_nmap, ports, 1, 5);
+	res = run_checker(mem_ctx, &checker_nmap, ports, 1, 5000);
 	assert_int_equal(res.status, CHECK_CANNOT_RUN);
 
 	fake_tool("netstat", "echo");
-	res = run_checker(mem_ctx, &checker_netstat, ports, 1, 5);
+	res = run_checker(mem_ctx, &checker_netstat, ports, 1, 5000);
 	assert_int_equal(res.status, CHECK_CANNOT_RUN);
 
 	/* a hung tool is killed at the deadline */
 	fake_tool("ss", "exec /bin/sleep 30");
-	res = run_checker(mem_ctx, &checker_ss, ports, 1, 1);
+	res = run_checker(mem_ctx, &checker_ss, ports, 1, 300);
 	assert_int_equal(res.status, CHECK_CANNOT_RUN);
 	assert_int_equal(res.err, ETIMEDOUT);
 	assert_string_equal(res.evidence,
@@ -370,7 +371,7 @@ static void test_fake_failures(void **state)
 
 	/* empty ss output is an answer: nothing listens */
 	fake_tool("ss", "exit 0");
-	res = run_checker(mem_ctx, &checker_ss, ports, 1, 5);
+	res = run_checker(mem_ctx, &checker_ss, ports, 1, 5000);
 	assert_int_equal(res.status, CHECK_FAIL);
 	assert_int_equal(res.port, 445);
 	assert_string_equal(res.evidence,
@@ -405,23 +406,23 @@ static void test_fake_fixtures(void **state)
 	fake_tool("nmap", body);
 	free(cwd);
 
-	res = run_checker(mem_ctx, &checker_netstat, ok_ports, 3, 5);
+	res = run_checker(mem_ctx, &checker_netstat, ok_ports, 3, 5000);
 	assert_int_equal(res.status, CHECK_OK);
-	res = run_checker(mem_ctx, &checker_netstat, bad_ports, 4, 5);
+	res = run_checker(mem_ctx, &checker_netstat, bad_ports, 4, 5000);
 	assert_int_equal(res.status, CHECK_FAIL);
 	assert_int_equal(res.port, 4450);
 	assert_true(strncmp(res.evidence, "\"netstat -l -t -n\" shows no "
 			    "listener on port 4450\nActive Internet", 64) == 0);
 
-	res = run_checker(mem_ctx, &checker_ss, ok_ports, 3, 5);
+	res = run_checker(mem_ctx, &checker_ss, ok_ports, 3, 5000);
 	assert_int_equal(res.status, CHECK_OK);
-	res = run_checker(mem_ctx, &checker_ss, bad_ports, 4, 5);
+	res = run_checker(mem_ctx, &checker_ss, bad_ports, 4, 5000);
 	assert_int_equal(res.status, CHECK_FAIL);
 	assert_int_equal(res.port, 4450);
 
-	res = run_checker(mem_ctx, &checker_nmap, ok_ports, 3, 5);
+	res = run_checker(mem_ctx, &checker_nmap, ok_ports, 3, 5000);
 	assert_int_equal(res.status, CHECK_OK);
-	res = run_checker(mem_ctx, &checker_nmap, bad_ports, 4, 5);
+	res = run_checker(mem_ctx, &checker_nmap, bad_ports, 4, 5000);
 	assert_int_equal(res.status, CHECK_FAIL);
 	assert_int_equal(res.port, 4450);
 
@@ -485,13 +486,13 @@ static void test_live(void **state)
 				      cs[i]->name);
 			continue;
 		}
-		res = run_checker(mem_ctx, cs[i], ports, 1, 20);
+		res = run_checker(mem_ctx, cs[i], ports, 1, 20000);
 		if (res.status != CHECK_OK) {
 			fail_msg("%s on listening port %u: status %d: %s",
 				 cs[i]->name, (unsigned)ports[0], res.status,
 				 res.evidence);
 		}
-		res = run_checker(mem_ctx, cs[i], ports, 2, 20);
+		res = run_checker(mem_ctx, cs[i], ports, 2, 20000);
 		if (res.status != CHECK_FAIL || res.port != ports[1]) {
 			fail_msg("%s on free port %u: status %d: %s",
 				 cs[i]->name, (unsigned)ports[1], res.status,

@@ -147,15 +147,19 @@ static int env_teardown(void **state)
 	return 0;
 }
 
+/* share_probe() with a deadline @p ms from now. */
 static int probe(TALLOC_CTX *ctx, const char *state_dir,
-		 const char *const *paths, size_t n, unsigned secs,
+		 const char *const *paths, size_t n, int64_t ms,
 		 struct share_failure **fail)
 {
 	struct deadline dl;
 
-	deadline_init(&dl, secs);
+	deadline_init_ms(&dl, ms);
 	return share_probe(ctx, state_dir, paths, n, &dl, fail);
 }
+
+/* The deadline of the cases that wait for a hung probe. */
+#define HANG_MS 300
 
 static bool under_valgrind(void)
 {
@@ -243,21 +247,54 @@ static void test_share_paths(void **state)
 	};
 	struct smbconf conf = { .shares = shares, .nshares = 7 };
 	const char **paths = NULL;
-	size_t n;
+	size_t n = 99;
 
-	n = share_paths(ctx, &conf, &paths);
+	assert_int_equal(share_paths(ctx, &conf, &paths, &n), 0);
 	assert_int_equal(n, 2);
 	assert_string_equal(paths[0], "/x");
 	assert_string_equal(paths[1], "/a b");
 
 	conf.nshares = 0;
-	assert_int_equal(share_paths(ctx, &conf, &paths), 0);
+	assert_int_equal(share_paths(ctx, &conf, &paths, &n), 0);
+	assert_int_equal(n, 0);
 	assert_null(paths);
-	assert_int_equal(share_paths(ctx, NULL, &paths), 0);
+	n = 99;
+	assert_int_equal(share_paths(ctx, NULL, &paths, &n), 0);
+	assert_int_equal(n, 0);
 	talloc_free(ctx);
 }
 
-/* Out of memory is not "no shares": share_probe() reports it. */
+/* Duplicates are dropped by sorting, yet the result keeps share order. */
+static void test_share_paths_order(void **state)
+{
+	TALLOC_CTX *ctx = talloc_new(NULL);
+	static const char *const in[] = {
+		"/b", "/a", "/b", "/c", "/a", "/d", "/c", "/b", "/e",
+	};
+	static const char *const want[] = { "/b", "/a", "/c", "/d", "/e" };
+	struct smb_share shares[9];
+	struct smbconf conf = { .shares = shares, .nshares = 9 };
+	const char **paths = NULL;
+	size_t n = 0;
+	size_t i;
+
+	for (i = 0; i < 9; i++) {
+		shares[i] = (struct smb_share) {
+			.name = UNCONST("s"), .path = UNCONST(in[i]),
+			.available = true,
+		};
+	}
+	assert_int_equal(share_paths(ctx, &conf, &paths, &n), 0);
+	assert_int_equal(n, 5);
+	for (i = 0; i < 5; i++) {
+		assert_string_equal(paths[i], want[i]);
+	}
+	/* the copies belong to the result, not to conf */
+	assert_true(paths[0] != shares[0].path);
+	talloc_free(ctx);
+}
+
+/* Out of memory is not "no shares": an errno, not a count. */
 static void test_share_paths_enomem(void **state)
 {
 	TALLOC_CTX *ctx = talloc_new(NULL);
@@ -268,18 +305,12 @@ static void test_share_paths_enomem(void **state)
 	/* more than talloc will ever allocate: the array fails first */
 	struct smbconf conf = { .shares = shares,
 				.nshares = SIZE_MAX / 2 };
-	struct share_failure *fail = NULL;
 	const char **paths = NULL;
-	struct deadline dl;
-	size_t n;
+	size_t n = 99;
 
-	n = share_paths(ctx, &conf, &paths);
-	assert_true(n == SHARE_PATHS_ENOMEM);
+	assert_int_equal(share_paths(ctx, &conf, &paths, &n), ENOMEM);
 	assert_null(paths);
-	deadline_init(&dl, 10);
-	assert_int_equal(share_probe(ctx, NULL, paths, n, &dl, &fail),
-			 ENOMEM);
-	assert_null(fail);
+	assert_int_equal(n, 0);
 	assert_no_children();
 	talloc_free(ctx);
 }
@@ -297,13 +328,13 @@ static void test_probe_all_present(void **state)
 	paths[0] = mkdir_in(ctx, e, "d1");
 	paths[1] = mkdir_in(ctx, e, "d 2");
 	paths[2] = mkdir_in(ctx, e, "d3");
-	assert_int_equal(probe(ctx, e->state, paths, 3, 10, &fail), 0);
+	assert_int_equal(probe(ctx, e->state, paths, 3, 10000, &fail), 0);
 	assert_null(fail);
 	assert_no_children();
 	/* a healthy run writes no record file */
 	assert_int_equal(access(probes, F_OK), -1);
 	/* nothing to probe */
-	assert_int_equal(probe(ctx, e->state, paths, 0, 10, &fail), 0);
+	assert_int_equal(probe(ctx, e->state, paths, 0, 10000, &fail), 0);
 	assert_null(fail);
 	remove_all(e, paths, 3);
 	talloc_free(ctx);
@@ -323,7 +354,7 @@ static void test_probe_failures_in_order(void **state)
 	paths[2] = mkpath(ctx, e, "missing");
 	paths[3] = mkdir_in(ctx, e, "ok2");
 
-	assert_int_equal(probe(ctx, e->state, paths, 4, 10, &fail), 0);
+	assert_int_equal(probe(ctx, e->state, paths, 4, 10000, &fail), 0);
 	assert_non_null(fail);
 	assert_string_equal(fail->path, file);
 	assert_false(fail->hung);
@@ -331,7 +362,7 @@ static void test_probe_failures_in_order(void **state)
 
 	paths[1] = paths[2];
 	paths[2] = file;
-	assert_int_equal(probe(ctx, NULL, paths, 4, 10, &fail), 0);
+	assert_int_equal(probe(ctx, NULL, paths, 4, 10000, &fail), 0);
 	assert_non_null(fail);
 	assert_string_equal(fail->path, paths[1]);
 	assert_false(fail->hung);
@@ -357,7 +388,7 @@ static void test_probe_many(void **state)
 		paths[i] = mkdir_in(ctx, e, talloc_asprintf(ctx, "s%zu", i));
 	}
 	t0 = util_now_ms();
-	assert_int_equal(probe(ctx, e->state, paths, 200, 10, &fail), 0);
+	assert_int_equal(probe(ctx, e->state, paths, 200, 10000, &fail), 0);
 	/* under valgrind every child runs a leak check before exiting */
 	if (!under_valgrind()) {
 		assert_true(util_now_ms() - t0 < 2000);
@@ -367,7 +398,7 @@ static void test_probe_many(void **state)
 
 	/* the last one missing is still found */
 	assert_int_equal(rmdir(paths[199]), 0);
-	assert_int_equal(probe(ctx, e->state, paths, 200, 10, &fail), 0);
+	assert_int_equal(probe(ctx, e->state, paths, 200, 10000, &fail), 0);
 	assert_non_null(fail);
 	assert_string_equal(fail->path, paths[199]);
 	assert_no_children();
@@ -408,7 +439,7 @@ static void test_stuck_record(void **state)
 			       paths[1]);
 	write_text(probes, text);
 	t0 = util_now_ms();
-	assert_int_equal(probe(ctx, e->state, paths, 2, 10, &fail), 0);
+	assert_int_equal(probe(ctx, e->state, paths, 2, 10000, &fail), 0);
 	assert_true(util_now_ms() - t0 < 1000);
 	assert_non_null(fail);
 	assert_string_equal(fail->path, paths[1]);
@@ -419,7 +450,7 @@ static void test_stuck_record(void **state)
 	/* same PID, other start time: a reused PID, so finished */
 	write_text(probes, talloc_asprintf(ctx, "%d %llu %s\n", (int)sleeper,
 					   start + 1, paths[1]));
-	assert_int_equal(probe(ctx, e->state, paths, 2, 10, &fail), 0);
+	assert_int_equal(probe(ctx, e->state, paths, 2, 10000, &fail), 0);
 	assert_null(fail);
 	/* nothing stuck any more: the record file is gone */
 	assert_int_equal(access(probes, F_OK), -1);
@@ -438,7 +469,7 @@ static void test_stuck_record(void **state)
 	} while (st != 'Z');
 	write_text(probes, talloc_asprintf(ctx, "%d %llu %s\n", (int)zombie,
 					   start, paths[1]));
-	assert_int_equal(probe(ctx, e->state, paths, 2, 10, &fail), 0);
+	assert_int_equal(probe(ctx, e->state, paths, 2, 10000, &fail), 0);
 	assert_null(fail);
 	assert_int_equal(waitpid(zombie, NULL, 0), zombie);
 
@@ -446,7 +477,7 @@ static void test_stuck_record(void **state)
 	text = talloc_asprintf(ctx, "%d %llu /somewhere/else\n",
 			       (int)sleeper, proc_start(sleeper, &st));
 	write_text(probes, talloc_asprintf(ctx, "junk\n-5 1 /x\n%s", text));
-	assert_int_equal(probe(ctx, e->state, paths, 2, 10, &fail), 0);
+	assert_int_equal(probe(ctx, e->state, paths, 2, 10000, &fail), 0);
 	assert_null(fail);
 	assert_string_equal(read_text(ctx, probes), text);
 
@@ -521,8 +552,9 @@ static void test_unanswered_recorded(void **state)
 	paths[1] = hung;
 
 	t0 = util_now_ms();
-	assert_int_equal(probe(ctx, e->state, paths, 2, 1, &fail), 0);
-	assert_true(util_now_ms() - t0 < 1500);
+	assert_int_equal(probe(ctx, e->state, paths, 2, HANG_MS, &fail), 0);
+	assert_true(util_now_ms() - t0 >= HANG_MS - 10);
+	assert_true(util_now_ms() - t0 < HANG_MS + 400);
 	assert_non_null(fail);
 	assert_true(fail->hung);
 	assert_string_equal(fail->path, hung);
@@ -537,7 +569,7 @@ static void test_unanswered_recorded(void **state)
 
 	/* the next run reports it at once, without a second probe */
 	t0 = util_now_ms();
-	assert_int_equal(probe(ctx, e->state, paths, 2, 10, &fail), 0);
+	assert_int_equal(probe(ctx, e->state, paths, 2, 10000, &fail), 0);
 	assert_true(util_now_ms() - t0 < 1000);
 	assert_non_null(fail);
 	assert_true(fail->hung);
@@ -548,7 +580,7 @@ static void test_unanswered_recorded(void **state)
 	assert_int_equal(waitpid(pid, NULL, 0), pid);
 	assert_no_children();
 	paths[1] = paths[0];
-	assert_int_equal(probe(ctx, e->state, paths, 2, 10, &fail), 0);
+	assert_int_equal(probe(ctx, e->state, paths, 2, 10000, &fail), 0);
 	assert_null(fail);
 	assert_int_equal(access(probes, F_OK), -1);
 	remove_all(e, paths, 1);
@@ -594,7 +626,7 @@ static void test_stuck_probe_stdio(void **state)
 		dup2(pfd[1], 1);
 		dup2(pfd[1], 2);
 		close(pfd[1]);
-		deadline_init(&dl, 1);
+		deadline_init_ms(&dl, HANG_MS);
 		ret = share_probe(ctx, NULL, paths, 1, &dl, &fail);
 		printf("%s\n", ret == 0 && fail != NULL && fail->hung ?
 				       "hung" : "wrong");
@@ -641,6 +673,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_share_paths),
+		cmocka_unit_test(test_share_paths_order),
 		cmocka_unit_test(test_share_paths_enomem),
 		cmocka_unit_test_setup_teardown(test_probe_all_present,
 						env_setup, env_teardown),

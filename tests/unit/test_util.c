@@ -1,6 +1,7 @@
 /*
  * Unit tests for the shared helpers in checks/util.c: port lists, word
- * lists, trimming, and whole-file reads and writes.
+ * lists, lines and small string helpers, trimming, and whole-file reads
+ * and writes.
  */
 #include <dirent.h>
 #include <errno.h>
@@ -9,6 +10,7 @@
 #include <signal.h>
 #include <stdarg.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -186,6 +188,155 @@ static void test_trim_trailing(void **state)
 	assert_int_equal(util_trim_trailing(NULL, "\n"), 0);
 }
 
+/* util_next_line() and util_split_lines() cut text the same way. */
+static void test_lines(void **state)
+{
+	static const struct {
+		const char *text;
+		size_t n;
+		const char *lines[4];
+	} cases[] = {
+		{ "", 0, { NULL } },
+		{ "a", 1, { "a" } },
+		{ "a\n", 1, { "a" } },
+		{ "a\r\nb\r\n", 2, { "a", "b" } },
+		{ "\n", 1, { "" } },
+		{ "a\n\nb", 3, { "a", "", "b" } },
+		{ "a\rb\n\r\n", 2, { "a\rb", "" } },
+		{ "\r", 1, { "" } },
+	};
+	TALLOC_CTX *ctx = talloc_new(NULL);
+	size_t i;
+	size_t k;
+
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		const char *pos = cases[i].text;
+		const char *line = NULL;
+		const char *end = NULL;
+		char **lines = NULL;
+		size_t n = 99;
+
+		for (k = 0; util_next_line(&pos, &line, &end); k++) {
+			assert_true(k < cases[i].n);
+			assert_int_equal(end - line, strlen(cases[i].lines[k]));
+			assert_memory_equal(line, cases[i].lines[k],
+					    end - line);
+		}
+		assert_int_equal(k, cases[i].n);
+
+		assert_int_equal(util_split_lines(ctx, cases[i].text, &lines,
+						  &n), 0);
+		assert_int_equal(n, cases[i].n);
+		for (k = 0; k < n; k++) {
+			assert_string_equal(lines[k], cases[i].lines[k]);
+		}
+		if (n == 0) {
+			assert_null(lines);
+		}
+		/* one free releases the lines and their text */
+		talloc_free(lines);
+	}
+	{
+		const char *pos = NULL;
+		const char *line = NULL;
+		const char *end = NULL;
+		char **lines = NULL;
+		size_t n = 99;
+
+		assert_false(util_next_line(&pos, &line, &end));
+		assert_int_equal(util_split_lines(ctx, NULL, &lines, &n), 0);
+		assert_int_equal(n, 0);
+		assert_null(lines);
+	}
+	assert_int_equal(talloc_total_blocks(ctx), 1);
+	talloc_free(ctx);
+}
+
+/* Counts the lines it is shown; says yes to the line "stop". */
+static bool count_until_stop(const char *line, const char *end,
+			     const void *arg)
+{
+	size_t *seen = (size_t *)(uintptr_t)arg;
+
+	(*seen)++;
+	return end - line == 4 && memcmp(line, "stop", 4) == 0;
+}
+
+static void test_any_line(void **state)
+{
+	size_t seen = 0;
+
+	assert_false(util_any_line(NULL, count_until_stop, &seen));
+	assert_false(util_any_line("", count_until_stop, &seen));
+	assert_int_equal(seen, 0);
+	assert_true(util_any_line("a\r\nstop\r\nb\n", count_until_stop,
+				  &seen));
+	/* it stops at the first yes */
+	assert_int_equal(seen, 2);
+	seen = 0;
+	assert_false(util_any_line("a\nstops\n\nb", count_until_stop,
+				   &seen));
+	assert_int_equal(seen, 4);
+}
+
+static void test_strv_add(void **state)
+{
+	TALLOC_CTX *ctx = talloc_new(NULL);
+	char **arr = NULL;
+	size_t n = 0;
+	char word[] = "one";
+
+	assert_int_equal(util_strv_add(ctx, &arr, &n, word), 0);
+	/* a copy, not the caller's string */
+	word[0] = 'x';
+	assert_int_equal(util_strv_add(ctx, &arr, &n, "two"), 0);
+	assert_int_equal(n, 2);
+	assert_string_equal(arr[0], "one");
+	assert_string_equal(arr[1], "two");
+	assert_ptr_equal(talloc_parent(arr), ctx);
+	assert_ptr_equal(talloc_parent(arr[1]), arr);
+	talloc_free(ctx);
+}
+
+static void test_small_strings(void **state)
+{
+	TALLOC_CTX *ctx = talloc_new(NULL);
+	const char *text = "  a b \t";
+	char q1[] = "\"x y\"";
+	char q2[] = "\"";
+	char q3[] = "\"x";
+	char q4[] = "\"\"";
+	char *t = NULL;
+
+	assert_true(util_starts_with("WARNING: x", "WARNING"));
+	assert_true(util_starts_with("abc", ""));
+	assert_false(util_starts_with("WARN", "WARNING"));
+	assert_false(util_starts_with("xWARNING", "WARNING"));
+
+	assert_true(util_is_blank(NULL));
+	assert_true(util_is_blank(""));
+	assert_true(util_is_blank(" \t\r\n"));
+	assert_false(util_is_blank("  x "));
+
+	t = util_trim_dup(ctx, text, text + strlen(text));
+	assert_string_equal(t, "a b");
+	t = util_trim_dup(ctx, text, text + 3);
+	assert_string_equal(t, "a");
+	t = util_trim_dup(ctx, text, text + 2);
+	assert_string_equal(t, "");
+	assert_ptr_equal(talloc_parent(t), ctx);
+
+	util_unquote(q1);
+	assert_string_equal(q1, "x y");
+	util_unquote(q2);
+	assert_string_equal(q2, "\"");
+	util_unquote(q3);
+	assert_string_equal(q3, "\"x");
+	util_unquote(q4);
+	assert_string_equal(q4, "");
+	talloc_free(ctx);
+}
+
 static void test_close(void **state)
 {
 	int fds[2] = { -1, -1 };
@@ -342,6 +493,10 @@ int main(void)
 		cmocka_unit_test(test_parse_port_list_dups),
 		cmocka_unit_test(test_word_in_list),
 		cmocka_unit_test(test_trim_trailing),
+		cmocka_unit_test(test_lines),
+		cmocka_unit_test(test_any_line),
+		cmocka_unit_test(test_strv_add),
+		cmocka_unit_test(test_small_strings),
 		cmocka_unit_test(test_close),
 		cmocka_unit_test_setup_teardown(test_write_all, setup,
 						teardown),

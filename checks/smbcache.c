@@ -1,0 +1,899 @@
+/*
+ * The smb.conf cache (spec 3.3): file identities, the include walk, the
+ * probe children that look at smb.conf, and the cache file itself.
+ *
+ * Cache file layout (smb.conf.cache in the state directory):
+ *
+ *   # ctdb-checksamba cache 1
+ *   # file DEV INO SIZE MTIME_NS CTIME_NS PATH
+ *   # missing PATH
+ *   # role ROLE_X
+ *   # stderr LINE
+ *   # body
+ *   ...testparm -v -s stdout, verbatim...
+ *
+ * Every header line is an smb.conf comment.  The path is always the last
+ * field, so paths with spaces survive.  "# body" ends the header, since
+ * testparm's own output starts with a '#' line too.  "# file 0 0 0 0 0
+ * PATH" (ctime 0, which no file has) means "identity unknown": the next
+ * run refreshes.
+ *
+ * smb.conf and its includes often live on the cluster file system, which
+ * may hang: they are only ever stat()ed and read in probe children
+ * bounded by the deadline (checks/probe.h), never in this process.
+ *
+ * Debian's 50.samba drops "include", "copy", "registry shares" and
+ * "winbind separator" lines from its cache, because it feeds the cache
+ * back to testparm, which would follow them.  We never run testparm on
+ * the cache (we parse it ourselves), so every line is kept.
+ */
+#include <ctype.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+
+#include "checks/probe.h"
+#include "checks/run.h"
+#include "checks/smbcache.h"
+#include "checks/state.h"
+
+#define SMBCACHE_NAME "smb.conf.cache"
+#define SMBCACHE_MAGIC "# ctdb-checksamba cache 1"
+#define SMBCACHE_BODY "# body"
+#define SMBCACHE_INCLUDE_DEPTH 10
+#define SMBCACHE_MAX_FILE (64 * 1024 * 1024)
+/* file timestamps may lag the real time clock by a tick or so */
+#define SMBCACHE_RACY_NS 100000000ULL
+
+/* ------------------------------------------------------------------ */
+/* File identities and the cache header                                */
+/* ------------------------------------------------------------------ */
+
+/* The identity of one file smb.conf is made of (or its absence). */
+struct smbcache_fileid {
+	char *path;
+	bool missing;
+	unsigned long long dev, ino, size, mtime_ns, ctime_ns;
+};
+
+/* A cache file, parsed: its header and the testparm output after it. */
+struct smbcache_file {
+	struct smbcache_fileid *files;
+	size_t nfiles;
+	char *role;
+	char *err;		/* stderr lines joined by '\n' */
+	const char *body;	/* testparm stdout */
+};
+
+/* A timestamp in nanoseconds. */
+static unsigned long long smbcache_ts_ns(const struct timespec *ts)
+{
+	return (unsigned long long)ts->tv_sec * 1000000000ULL +
+	       (unsigned long long)ts->tv_nsec;
+}
+
+/* True when @p path is among @p files already. */
+static bool smbcache_known_file(const struct smbcache_fileid *files, size_t n,
+				const char *path)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		if (strcmp(files[i].path, path) == 0) {
+			return true;
+		}
+	}
+	return false;
+}
+
+/*
+ * Record the identity of @p path.  A file changed since @p start_ns
+ * (or just before it: file timestamps come from a coarse clock) may
+ * have changed while testparm read it: its ctime is recorded as 0,
+ * which no file has, so that the next run refreshes the cache again.
+ */
+static int smbcache_add_file(TALLOC_CTX *mem_ctx,
+			     struct smbcache_fileid **files, size_t *n,
+			     const char *path, unsigned long long start_ns)
+{
+	struct smbcache_fileid *grown = NULL;
+	struct smbcache_fileid *f = NULL;
+	struct timespec now;
+	unsigned long long now_ns;
+	struct stat sb;
+
+	grown = talloc_realloc(mem_ctx, *files, struct smbcache_fileid, *n + 1);
+	if (grown == NULL) {
+		return ENOMEM;
+	}
+	*files = grown;
+	f = &grown[*n];
+	*f = (struct smbcache_fileid) { .path = talloc_strdup(grown, path) };
+	if (f->path == NULL) {
+		return ENOMEM;
+	}
+	(*n)++;
+	if (stat(path, &sb) != 0) {
+		f->missing = true;
+		return 0;
+	}
+	f->dev = (unsigned long long)sb.st_dev;
+	f->ino = (unsigned long long)sb.st_ino;
+	f->size = (unsigned long long)sb.st_size;
+	f->mtime_ns = smbcache_ts_ns(&sb.st_mtim);
+	f->ctime_ns = smbcache_ts_ns(&sb.st_ctim);
+	if (clock_gettime(CLOCK_REALTIME, &now) != 0) {
+		now = (struct timespec) { 0 };
+	}
+	now_ns = smbcache_ts_ns(&now);
+	/*
+	 * A timestamp far in the future (clock skew on shared storage) is
+	 * not a change during the run: do not refresh for ever because of
+	 * it.
+	 */
+	if (f->ctime_ns + SMBCACHE_RACY_NS >= start_ns &&
+	    f->ctime_ns <= now_ns + SMBCACHE_RACY_NS) {
+		f->ctime_ns = 0;
+	}
+	return 0;
+}
+
+/*
+ * Record @p path and, recursively, the files it includes ("include" and
+ * "config file" lines; values with '%' or "registry" are skipped).
+ */
+static int smbcache_collect(TALLOC_CTX *mem_ctx, struct smbcache_fileid **files,
+			    size_t *n, const char *path, int depth,
+			    unsigned long long start_ns)
+{
+	TALLOC_CTX *tmp_ctx = NULL;
+	char *text = NULL;
+	size_t len = 0;
+	char **lines = NULL;
+	size_t nlines = 0;
+	size_t i;
+	int ret;
+
+	if (depth > SMBCACHE_INCLUDE_DEPTH ||
+	    smbcache_known_file(*files, *n, path)) {
+		return 0;
+	}
+	ret = smbcache_add_file(mem_ctx, files, n, path, start_ns);
+	if (ret != 0) {
+		return ret;
+	}
+	tmp_ctx = talloc_new(mem_ctx);
+	if (tmp_ctx == NULL) {
+		return ENOMEM;
+	}
+	if (util_read_file(tmp_ctx, path, 0, SMBCACHE_MAX_FILE, &text,
+			   &len) != 0) {
+		/* recorded as it is (or as missing): nothing to follow */
+		ret = 0;
+		goto done;
+	}
+	ret = util_split_lines(tmp_ctx, text, &lines, &nlines);
+	if (ret != 0) {
+		goto done;
+	}
+	for (i = 0; i < nlines; i++) {
+		const char *p = lines[i];
+		const char *eq = strchr(p, '=');
+		char *key = NULL;
+		char *value = NULL;
+
+		if (eq == NULL) {
+			continue;
+		}
+		key = util_trim_dup(tmp_ctx, p, eq);
+		value = util_trim_dup(tmp_ctx, eq + 1, p + strlen(p));
+		if (key == NULL || value == NULL) {
+			ret = ENOMEM;
+			goto done;
+		}
+		if (!smbconf_param_eq(key, "include") &&
+		    !smbconf_param_eq(key, "config file")) {
+			continue;
+		}
+		util_unquote(value);
+		if (value[0] == '\0' || strchr(value, '%') != NULL ||
+		    strcasecmp(value, "registry") == 0) {
+			continue;
+		}
+		ret = smbcache_collect(mem_ctx, files, n, value, depth + 1,
+				       start_ns);
+		if (ret != 0) {
+			goto done;
+		}
+	}
+	ret = 0;
+done:
+	talloc_free(tmp_ctx);
+	return ret;
+}
+
+/* Async-signal-safe: stat() only (runs in a probe child). */
+static bool smbcache_file_unchanged(const struct smbcache_fileid *f)
+{
+	struct stat sb;
+
+	if (stat(f->path, &sb) != 0) {
+		return f->missing && errno == ENOENT;
+	}
+	return !f->missing && f->dev == (unsigned long long)sb.st_dev &&
+	       f->ino == (unsigned long long)sb.st_ino &&
+	       f->size == (unsigned long long)sb.st_size &&
+	       f->mtime_ns == smbcache_ts_ns(&sb.st_mtim) &&
+	       f->ctime_ns == smbcache_ts_ns(&sb.st_ctim);
+}
+
+/* Parse "DEV INO SIZE MTIME CTIME PATH" (after "# file "). */
+static int smbcache_parse_file_line(TALLOC_CTX *mem_ctx, const char *s,
+				    struct smbcache_fileid *f)
+{
+	unsigned long long v[5];
+	const char *p = s;
+	int i;
+
+	for (i = 0; i < 5; i++) {
+		char *end = NULL;
+
+		if (!isdigit((unsigned char)*p)) {
+			return EINVAL;
+		}
+		errno = 0;
+		v[i] = strtoull(p, &end, 10);
+		if (errno != 0 || *end != ' ') {
+			return EINVAL;
+		}
+		p = end + 1;
+	}
+	if (*p == '\0') {
+		return EINVAL;
+	}
+	*f = (struct smbcache_fileid) {
+		.path = talloc_strdup(mem_ctx, p),
+		.dev = v[0], .ino = v[1], .size = v[2],
+		.mtime_ns = v[3], .ctime_ns = v[4],
+	};
+	return f->path == NULL ? ENOMEM : 0;
+}
+
+/*
+ * Parse a "# file ..." or "# missing PATH" line.
+ * @return 0, ENOENT when @p line is neither, EINVAL, ENOMEM
+ */
+static int smbcache_parse_fileid(TALLOC_CTX *mem_ctx, const char *line,
+				 struct smbcache_fileid *f)
+{
+	if (util_starts_with(line, "# file ")) {
+		return smbcache_parse_file_line(mem_ctx,
+						line + strlen("# file "), f);
+	}
+	if (!util_starts_with(line, "# missing ")) {
+		return ENOENT;
+	}
+	line += strlen("# missing ");
+	if (*line == '\0') {
+		return EINVAL;
+	}
+	*f = (struct smbcache_fileid) {
+		.missing = true,
+		.path = talloc_strdup(mem_ctx, line),
+	};
+	return f->path == NULL ? ENOMEM : 0;
+}
+
+/* One line of free text for the header: no newline can get in. */
+static char *smbcache_header_text(TALLOC_CTX *mem_ctx, const char *s)
+{
+	char *copy = talloc_strdup(mem_ctx, s);
+	char *p = NULL;
+
+	if (copy == NULL) {
+		return NULL;
+	}
+	for (p = copy; *p != '\0'; p++) {
+		if (*p == '\n' || *p == '\r') {
+			*p = '?';
+		}
+	}
+	return copy;
+}
+
+/*
+ * Append the "# file" / "# missing" lines for @p files to the talloc
+ * string @p text.  Returns the new string, NULL on ENOMEM (the old one
+ * is then left to its talloc parent).
+ */
+static char *smbcache_files_text(char *text,
+				 const struct smbcache_fileid *files,
+				 size_t nfiles)
+{
+	size_t i;
+
+	for (i = 0; text != NULL && i < nfiles; i++) {
+		const struct smbcache_fileid *f = &files[i];
+		char *p = smbcache_header_text(text, f->path);
+
+		if (p == NULL) {
+			text = NULL;
+		} else if (f->missing) {
+			text = talloc_asprintf_append_buffer(text,
+							     "# missing %s\n",
+							     p);
+		} else {
+			text = talloc_asprintf_append_buffer(
+				text, "# file %llu %llu %llu %llu %llu %s\n",
+				f->dev, f->ino, f->size, f->mtime_ns,
+				f->ctime_ns, p);
+		}
+	}
+	return text;
+}
+
+/* ------------------------------------------------------------------ */
+/* Looking at smb.conf and its includes, in probe children            */
+/* ------------------------------------------------------------------ */
+
+/*
+ * smb.conf and its includes often live on the cluster file system,
+ * which may hang: every stat() and read() of them runs in a probe child
+ * (checks/probe.h), bounded by the deadline.
+ */
+
+/*
+ * Probe child: '1' when no recorded file changed, else '0'.  stat()
+ * only, on the cache read before the fork: async-signal-safe.
+ */
+static int smbcache_check_child(struct probe_sink *sink,
+				void *private_data)
+{
+	const struct smbcache_file *c = private_data;
+	char answer = '1';
+	size_t i;
+
+	for (i = 0; i < c->nfiles; i++) {
+		if (!smbcache_file_unchanged(&c->files[i])) {
+			answer = '0';
+			break;
+		}
+	}
+	return probe_write(sink, &answer, 1);
+}
+
+/*
+ * Has any file the cache recorded changed?
+ * @return 0 unchanged, ESTALE changed (or could not be told),
+ *         ETIMEDOUT no answer in time, ENOMEM
+ */
+static int smbcache_files_check(TALLOC_CTX *mem_ctx,
+				const struct smbcache_file *c,
+				const struct deadline *dl)
+{
+	char *out = NULL;
+	int ret;
+
+	if (c->nfiles == 0) {
+		/* nothing to look at: no child */
+		return 0;
+	}
+	ret = probe_run(mem_ctx, smbcache_check_child,
+			/* the child only reads it */
+			(void *)(uintptr_t)c, false, dl, &out, NULL);
+	if (ret == ETIMEDOUT || ret == ENOMEM) {
+		return ret;
+	}
+	if (ret == 0 && strcmp(out, "1") == 0) {
+		ret = 0;
+	} else {
+		/* changed, or the child failed: let testparm decide */
+		ret = ESTALE;
+	}
+	TALLOC_FREE(out);
+	return ret;
+}
+
+/* What the walk child is given. */
+struct smbcache_walk_args {
+	const char *path;
+	unsigned long long start_ns;
+};
+
+/*
+ * Probe child: walk smb.conf and its includes and write the "# file" /
+ * "# missing" lines.  Uses talloc, so its job is needs_heap: the cache
+ * is loaded before the run starts any thread (the winbind ping comes
+ * later), and probe_run() refuses (EDEADLK) should that ever change.
+ */
+static int smbcache_walk_child(struct probe_sink *sink,
+			       void *private_data)
+{
+	const struct smbcache_walk_args *a = private_data;
+	TALLOC_CTX *tmp_ctx = talloc_new(NULL);
+	struct smbcache_fileid *files = NULL;
+	size_t nfiles = 0;
+	char *text = NULL;
+	int ret;
+
+	if (tmp_ctx == NULL) {
+		return ENOMEM;
+	}
+	ret = smbcache_collect(tmp_ctx, &files, &nfiles, a->path, 0,
+			       a->start_ns);
+	if (ret != 0) {
+		goto done;
+	}
+	text = smbcache_files_text(talloc_strdup(tmp_ctx, ""), files, nfiles);
+	if (text == NULL) {
+		ret = ENOMEM;
+		goto done;
+	}
+	ret = probe_write(sink, text, strlen(text));
+done:
+	talloc_free(tmp_ctx);
+	return ret;
+}
+
+/*
+ * Parse the walk child's "# file" / "# missing" lines.
+ * @param[out] files talloc child of @p mem_ctx
+ * @return 0, EIO (a line that is neither), ENOMEM
+ */
+static int smbcache_parse_walk(TALLOC_CTX *mem_ctx, const char *out,
+			       struct smbcache_fileid **files, size_t *nfiles)
+{
+	struct smbcache_fileid *arr = NULL;
+	char **lines = NULL;
+	size_t n = 0;
+	size_t i;
+	int ret;
+
+	ret = util_split_lines(mem_ctx, out, &lines, &n);
+	if (ret != 0) {
+		return ret;
+	}
+	arr = talloc_zero_array(mem_ctx, struct smbcache_fileid,
+				n > 0 ? n : 1);
+	for (i = 0; arr != NULL && ret == 0 && i < n; i++) {
+		ret = smbcache_parse_fileid(arr, lines[i], &arr[i]);
+	}
+	talloc_free(lines);
+	if (arr == NULL || ret != 0) {
+		talloc_free(arr);
+		return (arr == NULL || ret == ENOMEM) ? ENOMEM : EIO;
+	}
+	*files = arr;
+	*nfiles = n;
+	return 0;
+}
+
+/*
+ * Record the identity of @p path and the files it includes, within the
+ * deadline.
+ * @return 0, ETIMEDOUT, EIO (the walk failed), ENOMEM
+ */
+static int smbcache_walk(TALLOC_CTX *mem_ctx, const char *path,
+			 unsigned long long start_ns, const struct deadline *dl,
+			 struct smbcache_fileid **files, size_t *nfiles)
+{
+	struct smbcache_walk_args a = { .path = path, .start_ns = start_ns };
+	char *out = NULL;
+	int ret;
+
+	*files = NULL;
+	*nfiles = 0;
+	ret = probe_run(mem_ctx, smbcache_walk_child, &a, true, dl, &out,
+			NULL);
+	if (ret == 0) {
+		ret = smbcache_parse_walk(mem_ctx, out, files, nfiles);
+	}
+	talloc_free(out);
+	if (ret != 0 && ret != ENOMEM && ret != ETIMEDOUT) {
+		/* the child failed, or said what we cannot read */
+		ret = EIO;
+	}
+	return ret;
+}
+
+/* ------------------------------------------------------------------ */
+/* The cache file                                                      */
+/* ------------------------------------------------------------------ */
+
+/*
+ * Parse the cache file @p text (cut in place, and hung below *cache).
+ * @return 0, EINVAL when it is not a whole cache file, ENOMEM
+ */
+static int smbcache_parse(TALLOC_CTX *mem_ctx, char *text,
+			  struct smbcache_file **cache)
+{
+	struct smbcache_file *c = NULL;
+	char *p = text;
+	bool body = false;
+	int ret = 0;
+
+	c = talloc_zero(mem_ctx, struct smbcache_file);
+	if (c == NULL) {
+		return ENOMEM;
+	}
+	c->err = talloc_strdup(c, "");
+	if (c->err == NULL) {
+		ret = ENOMEM;
+		goto done;
+	}
+	if (!util_starts_with(p, SMBCACHE_MAGIC "\n")) {
+		ret = EINVAL;
+		goto done;
+	}
+	p += strlen(SMBCACHE_MAGIC "\n");
+	while (!body) {
+		char *nl = strchr(p, '\n');
+		char *line = p;
+
+		if (nl == NULL) {
+			/* no "# body": cut short, e.g. by a full disk */
+			ret = EINVAL;
+			goto done;
+		}
+		*nl = '\0';
+		p = nl + 1;
+		if (strcmp(line, SMBCACHE_BODY) == 0) {
+			body = true;
+		} else if (util_starts_with(line, "# file ") ||
+			   util_starts_with(line, "# missing ")) {
+			struct smbcache_fileid *grown = NULL;
+
+			grown = talloc_realloc(c, c->files,
+					       struct smbcache_fileid,
+					       c->nfiles + 1);
+			if (grown == NULL) {
+				ret = ENOMEM;
+				goto done;
+			}
+			c->files = grown;
+			ret = smbcache_parse_fileid(grown, line,
+						    &grown[c->nfiles]);
+			if (ret != 0) {
+				goto done;
+			}
+			c->nfiles++;
+		} else if (util_starts_with(line, "# role ")) {
+			c->role = talloc_strdup(c, line + strlen("# role "));
+			if (c->role == NULL) {
+				ret = ENOMEM;
+				goto done;
+			}
+		} else if (util_starts_with(line, "# stderr ")) {
+			c->err = talloc_asprintf_append_buffer(
+				c->err, "%s\n", line + strlen("# stderr "));
+			if (c->err == NULL) {
+				ret = ENOMEM;
+				goto done;
+			}
+		}
+		/* other header lines: from a later version, ignored */
+	}
+	c->body = p;
+	talloc_steal(c, text);
+	*cache = c;
+	c = NULL;
+done:
+	TALLOC_FREE(c);
+	return ret;
+}
+
+/*
+ * Read and parse the cache file @p path: *cache its header, *conf the
+ * parsed configuration, *sb its stat (for its age).
+ * @return 0, EINVAL (not a usable cache), ENOMEM, or the errno of stat
+ *         or read
+ */
+static int smbcache_read(TALLOC_CTX *mem_ctx, const char *path,
+			 struct smbcache_file **cache, struct smbconf **conf,
+			 struct stat *sb)
+{
+	TALLOC_CTX *tmp_ctx = NULL;
+	struct smbcache_file *c = NULL;
+	struct smbconf *parsed = NULL;
+	char *text = NULL;
+	size_t len = 0;
+	int ret;
+
+	tmp_ctx = talloc_new(mem_ctx);
+	if (tmp_ctx == NULL) {
+		return ENOMEM;
+	}
+	if (stat(path, sb) != 0) {
+		ret = errno;
+		goto done;
+	}
+	ret = util_read_file(tmp_ctx, path, 0, SMBCACHE_MAX_FILE, &text, &len);
+	if (ret != 0) {
+		goto done;
+	}
+	ret = smbcache_parse(tmp_ctx, text, &c);
+	if (ret != 0) {
+		goto done;
+	}
+	/* testparm always prints [global]: a body without it was cut
+	 * short, and would pass for a configuration of defaults */
+	if (strncmp(c->body, "[global]", 8) != 0 &&
+	    strstr(c->body, "\n[global]") == NULL) {
+		ret = EINVAL;
+		goto done;
+	}
+	ret = smbconf_parse_testparm(tmp_ctx, c->body, c->err, &parsed);
+	if (ret != 0) {
+		goto done;
+	}
+	if (parsed->server_role == NULL && c->role != NULL) {
+		parsed->server_role = talloc_steal(parsed, c->role);
+	}
+	*cache = talloc_steal(mem_ctx, c);
+	*conf = talloc_steal(mem_ctx, parsed);
+done:
+	talloc_free(tmp_ctx);
+	return ret;
+}
+
+/*
+ * The cache file's text: the header (@p files, @p conf's role and
+ * stderr lines), "# body", then testparm's stdout @p out.
+ * @return a talloc child of @p mem_ctx, or NULL (ENOMEM)
+ */
+static char *smbcache_text(TALLOC_CTX *mem_ctx, const struct smbconf *conf,
+			   const char *out, const struct smbcache_fileid *files,
+			   size_t nfiles)
+{
+	char *hdr = talloc_strdup(mem_ctx, SMBCACHE_MAGIC "\n");
+	size_t i;
+
+	if (hdr != NULL) {
+		hdr = smbcache_files_text(hdr, files, nfiles);
+	}
+	if (hdr != NULL && conf->server_role != NULL) {
+		char *r = smbcache_header_text(hdr, conf->server_role);
+
+		hdr = r == NULL ? NULL :
+		      talloc_asprintf_append_buffer(hdr, "# role %s\n", r);
+	}
+	for (i = 0; hdr != NULL && i < conf->nstderr; i++) {
+		char *l = smbcache_header_text(hdr, conf->stderr_lines[i]);
+
+		hdr = l == NULL ? NULL :
+		      talloc_asprintf_append_buffer(hdr, "# stderr %s\n", l);
+	}
+	if (hdr != NULL) {
+		/* the body follows the header */
+		hdr = talloc_asprintf_append_buffer(hdr, "%s\n%s",
+						    SMBCACHE_BODY, out);
+	}
+	return hdr;
+}
+
+/* ------------------------------------------------------------------ */
+/* Loading: is the cache fresh, run testparm, store its answer         */
+/* ------------------------------------------------------------------ */
+
+/*
+ * Step 1: can the cache answer?  Reads it (*old_conf: what a failed
+ * refresh falls back on) and, unless @p force or it is older than the
+ * maximum age, asks a probe child whether a file it recorded changed.
+ * @param[out] conf the answer, when the cache gives one (st->source
+ *                  says how); NULL when a refresh is due
+ * @return 0, or ENOMEM
+ */
+static int smbcache_fresh(TALLOC_CTX *mem_ctx,
+			  const struct smbcache_opts *opts,
+			  const char *cache_path, bool force,
+			  struct smbconf **old_conf, struct smbconf **conf,
+			  struct smbcache_status *st)
+{
+	struct smbcache_file *old = NULL;
+	struct stat sb;
+	int ret;
+
+	*old_conf = NULL;
+	*conf = NULL;
+	ret = smbcache_read(mem_ctx, cache_path, &old, old_conf, &sb);
+	if (ret == ENOMEM) {
+		return ENOMEM;
+	}
+	if (ret != 0) {
+		/* missing or unusable: as if there were none */
+		*old_conf = NULL;
+		return 0;
+	}
+	if (force || state_is_old(&sb.st_mtim, opts->max_age)) {
+		return 0;
+	}
+	ret = smbcache_files_check(mem_ctx, old, opts->deadline);
+	if (ret == ENOMEM) {
+		return ENOMEM;
+	}
+	if (ret == 0) {
+		st->source = SMBCACHE_FROM_CACHE;
+		*conf = *old_conf;
+	} else if (ret == ETIMEDOUT) {
+		/*
+		 * smb.conf or an include hangs: the cache cannot be
+		 * confirmed, and testparm would hang on the same files.
+		 */
+		st->source = SMBCACHE_OLD_CACHE;
+		st->timed_out = true;
+		*conf = *old_conf;
+	}
+	return 0;
+}
+
+/*
+ * Step 2: run "testparm -v -s" within the deadline.
+ * @param[out] res      its result (when it succeeded)
+ * @param[out] start_ns when it started, on the real time clock
+ * @param[out] st       on EIO: st->timed_out, and st->testparm_err as a
+ *                      talloc child of @p err_ctx
+ * @return 0 when it succeeded with output, EIO when it failed, timed
+ *         out or printed nothing, ENOMEM
+ */
+static int smbcache_testparm(TALLOC_CTX *mem_ctx, TALLOC_CTX *err_ctx,
+			     const struct deadline *dl,
+			     struct run_result **res,
+			     unsigned long long *start_ns,
+			     struct smbcache_status *st)
+{
+	static const char *const argv[] = { "testparm", "-v", "-s", NULL };
+	struct run_result *r = NULL;
+	struct timespec start;
+	int ret;
+
+	*res = NULL;
+	if (clock_gettime(CLOCK_REALTIME, &start) != 0) {
+		start = (struct timespec) { 0 };
+	}
+	*start_ns = smbcache_ts_ns(&start);
+	ret = run_bounded(mem_ctx, argv, dl, &r);
+	if (ret == ENOMEM) {
+		return ENOMEM;
+	}
+	if (ret == 0 && run_ok(r) && r->out != NULL &&
+	    !util_is_blank(r->out)) {
+		*res = r;
+		return 0;
+	}
+	/* failed, timed out, or printed nothing */
+	if (ret != 0) {
+		st->testparm_err = talloc_asprintf(
+			err_ctx, "cannot run testparm: %s", strerror(ret));
+	} else if (!util_is_blank(r->errout)) {
+		st->timed_out = r->timed_out;
+		st->testparm_err = talloc_strdup(err_ctx, r->errout);
+	} else if (r->timed_out) {
+		st->timed_out = true;
+	} else {
+		char *what = run_describe(mem_ctx, r);
+
+		st->testparm_err = talloc_asprintf(
+			err_ctx, "testparm %s", what != NULL ? what : "failed");
+	}
+	return EIO;
+}
+
+/*
+ * Step 3: parse testparm's answer and, with a state directory, record
+ * the identity of smb.conf and its includes and replace the cache.
+ * @param[out] fresh the parsed answer, talloc child of @p mem_ctx
+ * @return 0 (st->cache_unwritable when the cache could not be
+ *         written), or ENOMEM
+ */
+static int smbcache_store(TALLOC_CTX *mem_ctx,
+			  const struct smbcache_opts *opts,
+			  const struct run_result *res,
+			  unsigned long long start_ns, struct smbconf **fresh,
+			  struct smbcache_status *st)
+{
+	struct smbcache_fileid *files = NULL;
+	size_t nfiles = 0;
+	struct smbconf *c = NULL;
+	int ret;
+
+	ret = smbconf_parse_testparm(mem_ctx, res->out, res->errout, &c);
+	if (ret != 0) {
+		return ret;
+	}
+	*fresh = c;
+	if (opts->state_dir == NULL) {
+		return 0;
+	}
+	if (c->config_file != NULL) {
+		ret = smbcache_walk(mem_ctx, c->config_file, start_ns,
+				    opts->deadline, &files, &nfiles);
+		if (ret == ENOMEM) {
+			return ENOMEM;
+		}
+		if (ret != 0) {
+			/*
+			 * Timed out or failed: keep testparm's answer, but
+			 * record smb.conf with an identity no file has, so
+			 * that the next run refreshes again.
+			 */
+			files = talloc_zero(mem_ctx, struct smbcache_fileid);
+			if (files == NULL) {
+				return ENOMEM;
+			}
+			files->path = c->config_file;
+			nfiles = 1;
+		}
+	}
+	ret = util_write_text_in(mem_ctx, opts->state_dir, SMBCACHE_NAME,
+				 smbcache_text(mem_ctx, c, res->out, files,
+					       nfiles),
+				 0644);
+	if (ret == ENOMEM) {
+		return ENOMEM;
+	}
+	st->cache_unwritable = (ret != 0);
+	return 0;
+}
+
+int smbcache_load(TALLOC_CTX *mem_ctx, const struct smbcache_opts *opts,
+		  bool force, struct smbconf **conf,
+		  struct smbcache_status *st)
+{
+	TALLOC_CTX *tmp_ctx = NULL;
+	struct smbconf *old_conf = NULL;
+	struct smbconf *answer = NULL;
+	struct run_result *res = NULL;
+	unsigned long long start_ns = 0;
+	int ret = 0;
+
+	*conf = NULL;
+	*st = (struct smbcache_status) { .source = SMBCACHE_NONE };
+
+	tmp_ctx = talloc_new(mem_ctx);
+	if (tmp_ctx == NULL) {
+		return ENOMEM;
+	}
+	if (opts->state_dir != NULL) {
+		char *cache_path = talloc_asprintf(tmp_ctx, "%s/" SMBCACHE_NAME,
+						   opts->state_dir);
+
+		if (cache_path == NULL) {
+			ret = ENOMEM;
+			goto done;
+		}
+		ret = smbcache_fresh(tmp_ctx, opts, cache_path, force,
+				     &old_conf, &answer, st);
+		if (ret != 0 || answer != NULL) {
+			goto done;
+		}
+	}
+
+	ret = smbcache_testparm(tmp_ctx, mem_ctx, opts->deadline, &res,
+				&start_ns, st);
+	if (ret == EIO) {
+		if (old_conf != NULL) {
+			st->source = SMBCACHE_OLD_CACHE;
+			answer = old_conf;
+		}
+		ret = 0;
+		goto done;
+	}
+	if (ret != 0) {
+		goto done;
+	}
+	ret = smbcache_store(tmp_ctx, opts, res, start_ns, &answer, st);
+	if (ret != 0) {
+		answer = NULL;
+		goto done;
+	}
+	st->source = SMBCACHE_REFRESHED;
+done:
+	if (ret == 0 && answer != NULL) {
+		*conf = talloc_steal(mem_ctx, answer);
+	}
+	talloc_free(tmp_ctx);
+	return ret;
+}

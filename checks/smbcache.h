@@ -1,0 +1,59 @@
+/*
+ * The smb.conf cache (spec 3.3): testparm's view of smb.conf, kept in
+ * the state directory and refreshed only when it must be.
+ *
+ * The cache file smb.conf.cache holds testparm -v -s's stdout behind a
+ * header of '#' comment lines (so it stays a valid smb.conf) carrying
+ * what else the checks need from that run: testparm's stderr lines,
+ * the server role, and the path and identity (dev, inode, size, mtime,
+ * ctime) of the smb.conf it loaded and of the files that includes.
+ */
+#ifndef CHECKS_SMBCACHE_H
+#define CHECKS_SMBCACHE_H
+
+#include <stdbool.h>
+#include <talloc.h>
+
+#include "checks/smbconf.h"
+#include "checks/util.h"
+
+enum smbcache_source {
+	SMBCACHE_FROM_CACHE,	/* cache fresh, no testparm run */
+	SMBCACHE_REFRESHED,	/* testparm ran, cache (if any) replaced */
+	SMBCACHE_OLD_CACHE,	/* refresh failed/timed out, old cache used */
+	SMBCACHE_NONE,		/* refresh failed/timed out, no cache */
+};
+
+struct smbcache_status {
+	enum smbcache_source source;
+	bool timed_out;		/* the failed refresh timed out */
+	char *testparm_err;	/* the failed refresh's stderr, or NULL */
+	bool cache_unwritable;	/* could not write the cache */
+};
+
+struct smbcache_opts {
+	const char *state_dir;		/* NULL: no cache (run uncached) */
+	unsigned max_age;		/* CTDB_SAMBA_CACHE_MAX_AGE */
+	const struct deadline *deadline;
+};
+
+/**
+ * @brief Bring the cache up to date and parse it.  With @p force the
+ * cache is refreshed whatever its age (to confirm a failure).
+ * The cache is refreshed when missing, when smb.conf or an included
+ * file changed, when older than max_age, or when forced.  The refresh
+ * runs "testparm -v -s" within the deadline and replaces the cache
+ * atomically.  On SMBCACHE_OLD_CACHE, *conf is the old cache; on
+ * SMBCACHE_NONE, *conf is NULL.  No message is printed: the caller
+ * words the WARNING or ERROR from @p st.
+ * Call it before the run starts any thread: the walk of smb.conf's
+ * includes runs in a probe child that allocates (checks/probe.h).
+ * @param[out] conf talloc child of @p mem_ctx
+ * @param[out] st   st->testparm_err is a talloc child of @p mem_ctx
+ * @return 0, or ENOMEM
+ */
+int smbcache_load(TALLOC_CTX *mem_ctx, const struct smbcache_opts *opts,
+		  bool force, struct smbconf **conf,
+		  struct smbcache_status *st);
+
+#endif

@@ -1,0 +1,732 @@
+/*
+ * Unit tests for checks/smbcache.c: the smb.conf cache driven through a
+ * stub testparm first on PATH (freshness, refresh, failures, hangs,
+ * includes that block), and once through the real testparm.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <signal.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "checks/smbcache.h"
+#include "checks/util.h"
+
+#define DATA "tests/unit/data/smbconf/"
+
+static const struct smb_share *find_share(const struct smbconf *c,
+					  const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < c->nshares; i++) {
+		if (strcmp(c->shares[i].name, name) == 0) {
+			return &c->shares[i];
+		}
+	}
+	fail_msg("share %s not found", name);
+	return NULL;
+}
+
+/* ---- the cache, with a stub testparm ------------------------------- */
+
+static const char stub_script[] =
+	"#!/bin/sh\n"
+	"echo \"$*\" >> \"$STUB_LOG\"\n"
+	"if [ -n \"$STUB_HANG\" ]; then exec sleep 30; fi\n"
+	"if [ -n \"$STUB_FAIL\" ]; then\n"
+	"\techo \"Error loading services.\" >&2\n"
+	"\texit 1\n"
+	"fi\n"
+	"echo \"Load smb config files from $STUB_SMBCONF\" >&2\n"
+	"echo \"Loaded services file OK.\" >&2\n"
+	"echo >&2\n"
+	"echo \"Server role: ROLE_DOMAIN_MEMBER\" >&2\n"
+	"cat \"$STUB_OUT\"\n";
+
+struct env {
+	char *dir;
+	char *state;
+	char *log;
+	char *smbconf;
+	char *inc;
+	char *bin;		/* the stub testparm's directory */
+	char *out;		/* what the stub prints */
+	char *old_path;
+	char *mnt;		/* a hung FUSE mount point, or NULL */
+	int fuse_fd;
+};
+
+static void write_file(const char *path, const char *text, mode_t mode)
+{
+	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, mode);
+
+	assert_true(fd >= 0);
+	assert_int_equal(write(fd, text, strlen(text)), (ssize_t)strlen(text));
+	assert_int_equal(close(fd), 0);
+}
+
+/*
+ * File timestamps less than 100 ms older than testparm's start look
+ * "racy" to the cache (they may have changed while testparm read the
+ * file): wait that long after writing.  File times come from a coarse
+ * clock that lags the real one, so 110 ms are enough.
+ */
+static void settle(void)
+{
+	struct timespec ts = { .tv_sec = 0, .tv_nsec = 110 * 1000 * 1000 };
+
+	nanosleep(&ts, NULL);
+}
+
+/*
+ * The deadline of the cases that wait for one: long enough for the
+ * stub testparm (a shell script) to answer on a loaded machine, short
+ * enough to keep the test quick.
+ */
+#define HANG_MS 300
+
+/* A directory with a stub testparm, smb.conf and an include. */
+static struct env *env_create(void)
+{
+	struct env *e = talloc_zero(NULL, struct env);
+	char tmpl[] = "/tmp/test smbconf.XXXXXX";
+	char *bin = NULL;
+	char *out = NULL;
+	char cwd[4096];
+
+	assert_non_null(mkdtemp(tmpl));
+	e->dir = talloc_strdup(e, tmpl);
+	e->state = talloc_asprintf(e, "%s/state", e->dir);
+	e->log = talloc_asprintf(e, "%s/log", e->dir);
+	e->smbconf = talloc_asprintf(e, "%s/smb conf", e->dir);
+	e->inc = talloc_asprintf(e, "%s/inc.conf", e->dir);
+	e->bin = talloc_asprintf(e, "%s/bin", e->dir);
+	e->fuse_fd = -1;
+	bin = e->bin;
+	assert_int_equal(mkdir(e->state, 0755), 0);
+	assert_int_equal(mkdir(bin, 0755), 0);
+	write_file(talloc_asprintf(e, "%s/testparm", bin), stub_script, 0755);
+	write_file(e->smbconf,
+		   talloc_asprintf(e,
+				   "[global]\n"
+				   "  Include=\"%s\"\n"
+				   "  include = /etc/samba/%%m.conf\n"
+				   "  config backend = registry\n"
+				   "  include = registry\n",
+				   e->inc),
+		   0644);
+	write_file(e->inc, "[inc]\npath = /srv/inc\n", 0644);
+
+	assert_non_null(getcwd(cwd, sizeof(cwd)));
+	out = talloc_asprintf(e, "%s/" DATA "domain.out", cwd);
+	e->out = out;
+	return e;
+}
+
+/* One environment per test, all made at once: one settle() for all. */
+#define NENV 6
+static struct env *envs[NENV];
+static size_t next_env;
+
+static int group_setup(void **state)
+{
+	size_t i;
+
+	for (i = 0; i < NENV; i++) {
+		envs[i] = env_create();
+	}
+	next_env = 0;
+	settle();
+	return 0;
+}
+
+static void rm_rf(const char *dir);
+
+static int group_teardown(void **state)
+{
+	size_t i;
+
+	for (i = next_env; i < NENV; i++) {
+		rm_rf(envs[i]->dir);
+		TALLOC_FREE(envs[i]);
+	}
+	return 0;
+}
+
+static int env_setup(void **state)
+{
+	struct env *e = NULL;
+
+	assert_true(next_env < NENV);
+	e = envs[next_env++];
+	e->old_path = talloc_strdup(e, getenv("PATH"));
+	setenv("PATH", talloc_asprintf(e, "%s:%s", e->bin, e->old_path), 1);
+	setenv("STUB_LOG", e->log, 1);
+	setenv("STUB_SMBCONF", e->smbconf, 1);
+	setenv("STUB_OUT", e->out, 1);
+	unsetenv("STUB_FAIL");
+	unsetenv("STUB_HANG");
+	*state = e;
+	return 0;
+}
+
+static void rm_rf(const char *dir)
+{
+	/* only the few names the tests create */
+	static const char *const names[] = {
+		"bin/testparm", "bin", "state/smb.conf.cache", "state",
+		"log", "smb conf", "inc.conf", "notadir", "fifo", "mnt",
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+		char *p = talloc_asprintf(NULL, "%s/%s", dir, names[i]);
+
+		if (unlink(p) != 0) {
+			(void)rmdir(p);
+		}
+		talloc_free(p);
+	}
+	(void)rmdir(dir);
+}
+
+/* ---- a file system that never answers ------------------------------ */
+
+/*
+ * Mount a FUSE file system on @p dir that nobody serves: every look
+ * under it sleeps in the kernel (D state) until the mount is aborted.
+ * Needs root and /dev/fuse; false when that is not possible here.
+ */
+static bool hung_mount(struct env *e, const char *dir)
+{
+	char opts[128];
+
+	e->fuse_fd = open("/dev/fuse", O_RDWR | O_CLOEXEC);
+	if (e->fuse_fd == -1) {
+		return false;
+	}
+	snprintf(opts, sizeof(opts),
+		 "fd=%d,rootmode=40000,user_id=0,group_id=0", e->fuse_fd);
+	if (mount("hung", dir, "fuse.hung", MS_NOSUID | MS_NODEV, opts) != 0) {
+		close(e->fuse_fd);
+		e->fuse_fd = -1;
+		return false;
+	}
+	e->mnt = talloc_strdup(e, dir);
+	return true;
+}
+
+/* Abort the hung mount: sleepers wake up (ENOTCONN), then unmount. */
+static void hung_unmount(struct env *e)
+{
+	if (e->mnt == NULL) {
+		return;
+	}
+	(void)umount2(e->mnt, MNT_FORCE);
+	(void)umount2(e->mnt, MNT_DETACH);
+	close(e->fuse_fd);
+	e->fuse_fd = -1;
+	TALLOC_FREE(e->mnt);
+}
+
+/* Reap one child, which must have been killed by SIGKILL. */
+static void reap_killed_child(void)
+{
+	int status = 0;
+
+	assert_true(waitpid(-1, &status, 0) > 0);
+	assert_true(WIFSIGNALED(status));
+	assert_int_equal(WTERMSIG(status), SIGKILL);
+}
+
+static void assert_no_children(void)
+{
+	assert_int_equal(waitpid(-1, NULL, WNOHANG), -1);
+	assert_int_equal(errno, ECHILD);
+}
+
+static int env_teardown(void **state)
+{
+	struct env *e = *state;
+
+	hung_unmount(e);
+
+	setenv("PATH", e->old_path, 1);
+	unsetenv("STUB_FAIL");
+	unsetenv("STUB_HANG");
+	rm_rf(e->dir);
+	talloc_free(e);
+	return 0;
+}
+
+static int stub_runs(const struct env *e)
+{
+	FILE *f = fopen(e->log, "r");
+	int n = 0;
+	int ch;
+
+	if (f == NULL) {
+		return 0;
+	}
+	while ((ch = fgetc(f)) != EOF) {
+		if (ch == '\n') {
+			n++;
+		}
+	}
+	fclose(f);
+	return n;
+}
+
+/* smbcache_load() with a deadline @p ms from now, which must succeed. */
+static enum smbcache_source load(TALLOC_CTX *ctx, const char *state_dir,
+				 unsigned max_age, int64_t ms, bool force,
+				 struct smbconf **conf,
+				 struct smbcache_status *st)
+{
+	struct deadline dl;
+	struct smbcache_opts opts = {
+		.state_dir = state_dir,
+		.max_age = max_age,
+		.deadline = &dl,
+	};
+
+	deadline_init_ms(&dl, ms);
+	assert_int_equal(smbcache_load(ctx, &opts, force, conf, st), 0);
+	return st->source;
+}
+
+static void touch_later(const char *path)
+{
+	struct timespec times[2] = {
+		{ .tv_sec = 0, .tv_nsec = UTIME_NOW },
+		{ .tv_sec = 0, .tv_nsec = UTIME_NOW },
+	};
+
+	assert_int_equal(utimensat(AT_FDCWD, path, times, 0), 0);
+	settle();
+}
+
+static void test_load_cache_cycle(void **state)
+{
+	struct env *e = *state;
+	TALLOC_CTX *ctx = talloc_new(NULL);
+	struct smbconf *c = NULL;
+	struct smbcache_status st;
+	char *cache = talloc_asprintf(ctx, "%s/smb.conf.cache", e->state);
+
+	/* no cache: testparm runs */
+	assert_int_equal(load(ctx, e->state, 60, 10000, false, &c, &st),
+			 SMBCACHE_REFRESHED);
+	assert_int_equal(stub_runs(e), 1);
+	assert_false(st.cache_unwritable);
+	assert_non_null(c);
+	assert_string_equal(c->config_file, e->smbconf);
+	assert_int_equal(c->nshares, 5);
+
+	/* the header records both files, the path with a space last */
+	{
+		FILE *f = fopen(cache, "r");
+		char line[4096];
+		int files = 0;
+
+		assert_non_null(f);
+		assert_non_null(fgets(line, sizeof(line), f));
+		assert_string_equal(line, "# ctdb-checksamba cache 1\n");
+		while (fgets(line, sizeof(line), f) != NULL) {
+			if (strncmp(line, "# file ", 7) == 0) {
+				files++;
+			}
+			if (strcmp(line, "# body\n") == 0) {
+				break;
+			}
+		}
+		assert_int_equal(files, 2);
+		/* then testparm's stdout, verbatim */
+		assert_non_null(fgets(line, sizeof(line), f));
+		assert_string_equal(line, "# Global parameters\n");
+		fclose(f);
+	}
+
+	/* fresh: no program run, same answer */
+	assert_int_equal(load(ctx, e->state, 60, 10000, false, &c, &st),
+			 SMBCACHE_FROM_CACHE);
+	assert_int_equal(stub_runs(e), 1);
+	assert_string_equal(c->config_file, e->smbconf);
+	assert_string_equal(c->server_role, "ROLE_DOMAIN_MEMBER");
+	assert_string_equal(c->security, "ADS");
+	assert_int_equal(c->nshares, 5);
+	assert_string_equal(find_share(c, "share one")->path, "/srv/a b");
+	assert_false(find_share(c, "off")->available);
+	assert_int_equal(c->nstderr, 3);
+
+	/* smb.conf touched */
+	touch_later(e->smbconf);
+	assert_int_equal(load(ctx, e->state, 60, 10000, false, &c, &st),
+			 SMBCACHE_REFRESHED);
+	assert_int_equal(stub_runs(e), 2);
+	assert_int_equal(load(ctx, e->state, 60, 10000, false, &c, &st),
+			 SMBCACHE_FROM_CACHE);
+
+	/* an included file changed (same size, new content) */
+	write_file(e->inc, "[inc]\npath = /srv/cni\n", 0644);
+	settle();
+	assert_int_equal(load(ctx, e->state, 60, 10000, false, &c, &st),
+			 SMBCACHE_REFRESHED);
+	assert_int_equal(stub_runs(e), 3);
+	assert_int_equal(load(ctx, e->state, 60, 10000, false, &c, &st),
+			 SMBCACHE_FROM_CACHE);
+
+	/* an included file removed: a change; then missing stays fresh */
+	assert_int_equal(unlink(e->inc), 0);
+	assert_int_equal(load(ctx, e->state, 60, 10000, false, &c, &st),
+			 SMBCACHE_REFRESHED);
+	assert_int_equal(load(ctx, e->state, 60, 10000, false, &c, &st),
+			 SMBCACHE_FROM_CACHE);
+	assert_int_equal(stub_runs(e), 4);
+	/* ...and coming back is a change too */
+	write_file(e->inc, "[inc]\npath = /srv/inc\n", 0644);
+	settle();
+	assert_int_equal(load(ctx, e->state, 60, 10000, false, &c, &st),
+			 SMBCACHE_REFRESHED);
+	assert_int_equal(stub_runs(e), 5);
+
+	/* max age 0: always refreshed */
+	assert_int_equal(load(ctx, e->state, 0, 10000, false, &c, &st),
+			 SMBCACHE_REFRESHED);
+	assert_int_equal(stub_runs(e), 6);
+
+	/* a cache older than max_age */
+	{
+		struct timespec old[2] = {
+			{ .tv_sec = time(NULL) - 100 },
+			{ .tv_sec = time(NULL) - 100 },
+		};
+
+		assert_int_equal(utimensat(AT_FDCWD, cache, old, 0), 0);
+		assert_int_equal(load(ctx, e->state, 60, 10000, false, &c, &st),
+				 SMBCACHE_REFRESHED);
+		assert_int_equal(stub_runs(e), 7);
+	}
+
+	/* forced */
+	assert_int_equal(load(ctx, e->state, 60, 10000, true, &c, &st),
+			 SMBCACHE_REFRESHED);
+	assert_int_equal(stub_runs(e), 8);
+	assert_int_equal(load(ctx, e->state, 60, 10000, false, &c, &st),
+			 SMBCACHE_FROM_CACHE);
+
+	/* a damaged cache is as good as none */
+	write_file(cache, "# ctdb-checksamba cache 1\n# file 1 2 3", 0644);
+	assert_int_equal(load(ctx, e->state, 60, 10000, false, &c, &st),
+			 SMBCACHE_REFRESHED);
+	assert_int_equal(stub_runs(e), 9);
+	talloc_free(ctx);
+}
+
+static void test_load_failures(void **state)
+{
+	struct env *e = *state;
+	TALLOC_CTX *ctx = talloc_new(NULL);
+	struct smbconf *c = NULL;
+	struct smbcache_status st;
+
+	/* no cache, testparm fails */
+	setenv("STUB_FAIL", "1", 1);
+	c = talloc_zero(ctx, struct smbconf);
+	assert_int_equal(load(ctx, e->state, 60, 10000, false, &c, &st),
+			 SMBCACHE_NONE);
+	assert_null(c);
+	assert_false(st.timed_out);
+	assert_non_null(st.testparm_err);
+	assert_non_null(strstr(st.testparm_err, "Error loading services."));
+
+	/* make a cache, then fail again: the old cache is used */
+	unsetenv("STUB_FAIL");
+	assert_int_equal(load(ctx, e->state, 60, 10000, false, &c, &st),
+			 SMBCACHE_REFRESHED);
+	assert_null(st.testparm_err);
+	setenv("STUB_FAIL", "1", 1);
+	assert_int_equal(load(ctx, e->state, 60, 10000, true, &c, &st),
+			 SMBCACHE_OLD_CACHE);
+	assert_non_null(c);
+	assert_int_equal(c->nshares, 5);
+	assert_false(st.timed_out);
+	assert_non_null(strstr(st.testparm_err, "Error loading services."));
+	assert_int_equal(stub_runs(e), 3);
+	talloc_free(ctx);
+}
+
+static void test_load_hang(void **state)
+{
+	struct env *e = *state;
+	TALLOC_CTX *ctx = talloc_new(NULL);
+	struct smbconf *c = NULL;
+	struct smbcache_status st;
+	int64_t t0;
+
+	setenv("STUB_HANG", "1", 1);
+	t0 = util_now_ms();
+	assert_int_equal(load(ctx, e->state, 60, HANG_MS, false, &c, &st),
+			 SMBCACHE_NONE);
+	assert_true(util_now_ms() - t0 < HANG_MS + 400);
+	assert_true(st.timed_out);
+	assert_null(c);
+
+	unsetenv("STUB_HANG");
+	assert_int_equal(load(ctx, e->state, 60, 10000, false, &c, &st),
+			 SMBCACHE_REFRESHED);
+	setenv("STUB_HANG", "1", 1);
+	t0 = util_now_ms();
+	assert_int_equal(load(ctx, e->state, 60, HANG_MS, true, &c, &st),
+			 SMBCACHE_OLD_CACHE);
+	assert_true(util_now_ms() - t0 < HANG_MS + 400);
+	assert_true(st.timed_out);
+	assert_non_null(c);
+	assert_string_equal(c->security, "ADS");
+	talloc_free(ctx);
+}
+
+static void test_load_unwritable(void **state)
+{
+	struct env *e = *state;
+	TALLOC_CTX *ctx = talloc_new(NULL);
+	struct smbconf *c = NULL;
+	struct smbcache_status st;
+	char *file = talloc_asprintf(ctx, "%s/notadir", e->dir);
+
+	/* a file where the state directory should be */
+	write_file(file, "", 0644);
+	assert_int_equal(load(ctx, file, 60, 10000, false, &c, &st),
+			 SMBCACHE_REFRESHED);
+	assert_true(st.cache_unwritable);
+	assert_non_null(c);
+	assert_int_equal(c->nshares, 5);
+
+	/* no state directory at all: testparm every time, no cache */
+	assert_int_equal(load(ctx, NULL, 60, 10000, false, &c, &st),
+			 SMBCACHE_REFRESHED);
+	assert_false(st.cache_unwritable);
+	assert_int_equal(load(ctx, NULL, 60, 10000, false, &c, &st),
+			 SMBCACHE_REFRESHED);
+	assert_int_equal(stub_runs(e), 3);
+	talloc_free(ctx);
+}
+
+/* Does the cache header hold this line? */
+static bool cache_has_line(const struct env *e, const char *want)
+{
+	char *cache = talloc_asprintf(NULL, "%s/smb.conf.cache", e->state);
+	FILE *f = fopen(cache, "r");
+	char line[4096];
+	bool found = false;
+
+	talloc_free(cache);
+	assert_non_null(f);
+	while (fgets(line, sizeof(line), f) != NULL) {
+		if (strcmp(line, "# body\n") == 0) {
+			break;
+		}
+		if (strcmp(line, want) == 0) {
+			found = true;
+		}
+	}
+	fclose(f);
+	return found;
+}
+
+/*
+ * An include that blocks when read (a FIFO nobody writes: open() waits
+ * for a writer).  The include walk after testparm runs in a child that
+ * is abandoned at the deadline: the run keeps testparm's answer, ends
+ * in time, and records smb.conf so that the next run refreshes.
+ */
+static void test_load_include_blocks(void **state)
+{
+	struct env *e = *state;
+	TALLOC_CTX *ctx = talloc_new(NULL);
+	struct smbconf *c = NULL;
+	struct smbcache_status st;
+	char *fifo = talloc_asprintf(ctx, "%s/fifo", e->dir);
+	int64_t t0;
+
+	assert_int_equal(mkfifo(fifo, 0644), 0);
+	write_file(e->smbconf,
+		   talloc_asprintf(ctx, "[global]\n include = %s\n", fifo),
+		   0644);
+	settle();
+
+	t0 = util_now_ms();
+	assert_int_equal(load(ctx, e->state, 60, HANG_MS, false, &c, &st),
+			 SMBCACHE_REFRESHED);
+	assert_true(util_now_ms() - t0 < HANG_MS + 400);
+	assert_true(util_now_ms() - t0 >= HANG_MS - 10);
+	assert_int_equal(stub_runs(e), 1);
+	assert_non_null(c);
+	assert_int_equal(c->nshares, 5);
+	assert_false(st.timed_out);
+	/* smb.conf recorded with an identity no file has */
+	assert_true(cache_has_line(
+		e, talloc_asprintf(ctx, "# file 0 0 0 0 0 %s\n", e->smbconf)));
+	/* the walker was left to us, killed, not reaped */
+	reap_killed_child();
+	assert_no_children();
+
+	/* so the next run refreshes; with a plain include, all is well */
+	assert_int_equal(unlink(fifo), 0);
+	write_file(fifo, "[x]\npath = /srv/x\n", 0644);
+	settle();
+	assert_int_equal(load(ctx, e->state, 60, 10000, false, &c, &st),
+			 SMBCACHE_REFRESHED);
+	assert_int_equal(stub_runs(e), 2);
+	assert_false(cache_has_line(
+		e, talloc_asprintf(ctx, "# file 0 0 0 0 0 %s\n", e->smbconf)));
+	assert_int_equal(load(ctx, e->state, 60, 10000, false, &c, &st),
+			 SMBCACHE_FROM_CACHE);
+	assert_int_equal(stub_runs(e), 2);
+	/* the healthy path left no child behind */
+	assert_no_children();
+	talloc_free(ctx);
+}
+
+/*
+ * An include on a mount that never answers (stat() sleeps in the
+ * kernel): the freshness check gives up at the deadline and the old
+ * cache is used, without testparm (it would hang on the same file);
+ * a forced refresh keeps testparm's answer and records the files as
+ * unknown.
+ */
+static void test_load_include_hung_mount(void **state)
+{
+	struct env *e = *state;
+	TALLOC_CTX *ctx = talloc_new(NULL);
+	struct smbconf *c = NULL;
+	struct smbcache_status st;
+	char *mnt = talloc_asprintf(ctx, "%s/mnt", e->dir);
+	char *inc = talloc_asprintf(ctx, "%s/inc.conf", mnt);
+	int64_t t0;
+
+	assert_int_equal(mkdir(mnt, 0755), 0);
+	write_file(e->smbconf,
+		   talloc_asprintf(ctx, "[global]\n include = %s\n", inc),
+		   0644);
+	settle();
+	assert_int_equal(load(ctx, e->state, 60, 10000, false, &c, &st),
+			 SMBCACHE_REFRESHED);
+	assert_true(cache_has_line(
+		e, talloc_asprintf(ctx, "# missing %s\n", inc)));
+	assert_int_equal(load(ctx, e->state, 60, 10000, false, &c, &st),
+			 SMBCACHE_FROM_CACHE);
+	assert_int_equal(stub_runs(e), 1);
+
+	if (!hung_mount(e, mnt)) {
+		talloc_free(ctx);
+		skip();
+	}
+
+	t0 = util_now_ms();
+	assert_int_equal(load(ctx, e->state, 60, HANG_MS, false, &c, &st),
+			 SMBCACHE_OLD_CACHE);
+	assert_true(util_now_ms() - t0 < HANG_MS + 400);
+	assert_true(st.timed_out);
+	assert_null(st.testparm_err);
+	assert_non_null(c);
+	assert_string_equal(c->security, "ADS");
+	/* testparm was not run */
+	assert_int_equal(stub_runs(e), 1);
+
+	/* forced: testparm (the stub reads nothing) answers, the walk not */
+	t0 = util_now_ms();
+	assert_int_equal(load(ctx, e->state, 60, HANG_MS, true, &c, &st),
+			 SMBCACHE_REFRESHED);
+	assert_true(util_now_ms() - t0 < HANG_MS + 400);
+	assert_int_equal(stub_runs(e), 2);
+	assert_int_equal(c->nshares, 5);
+	assert_true(cache_has_line(
+		e, talloc_asprintf(ctx, "# file 0 0 0 0 0 %s\n", e->smbconf)));
+
+	/* the two abandoned children end once the mount is aborted */
+	hung_unmount(e);
+	reap_killed_child();
+	reap_killed_child();
+	assert_no_children();
+
+	/* the unknown record makes the next run refresh, then all is well */
+	assert_int_equal(load(ctx, e->state, 60, 10000, false, &c, &st),
+			 SMBCACHE_REFRESHED);
+	assert_int_equal(load(ctx, e->state, 60, 10000, false, &c, &st),
+			 SMBCACHE_FROM_CACHE);
+	assert_int_equal(stub_runs(e), 3);
+	assert_no_children();
+	talloc_free(ctx);
+}
+
+/* The real testparm on this machine's /etc/samba/smb.conf (read only). */
+static void test_load_real_testparm(void **state)
+{
+	TALLOC_CTX *ctx = talloc_new(NULL);
+	struct smbconf *c = NULL;
+	struct smbcache_status st;
+	char tmpl[] = "/tmp/test-smbconf-real.XXXXXX";
+	char *cache = NULL;
+	struct stat before;
+
+	if (access("/usr/bin/testparm", X_OK) != 0 ||
+	    access("/etc/samba/smb.conf", R_OK) != 0) {
+		skip();
+	}
+	assert_non_null(mkdtemp(tmpl));
+	assert_int_equal(stat("/etc/samba/smb.conf", &before), 0);
+	cache = talloc_asprintf(ctx, "%s/smb.conf.cache", tmpl);
+	assert_int_equal(load(ctx, tmpl, 60, 20000, false, &c, &st),
+			 SMBCACHE_REFRESHED);
+	assert_false(st.cache_unwritable);
+	assert_string_equal(c->config_file, "/etc/samba/smb.conf");
+	assert_non_null(c->server_role);
+	assert_non_null(c->smb_ports);
+	if (load(ctx, tmpl, 60, 20000, false, &c, &st) != SMBCACHE_FROM_CACHE) {
+		struct stat now;
+
+		/* only acceptable when someone changed smb.conf meanwhile */
+		assert_int_equal(stat("/etc/samba/smb.conf", &now), 0);
+		assert_true(now.st_ctim.tv_sec != before.st_ctim.tv_sec ||
+			    now.st_ctim.tv_nsec != before.st_ctim.tv_nsec);
+	}
+	assert_string_equal(c->config_file, "/etc/samba/smb.conf");
+	assert_int_equal(unlink(cache), 0);
+	assert_int_equal(rmdir(tmpl), 0);
+	talloc_free(ctx);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_load_cache_cycle,
+						env_setup, env_teardown),
+		cmocka_unit_test_setup_teardown(test_load_failures, env_setup,
+						env_teardown),
+		cmocka_unit_test_setup_teardown(test_load_hang, env_setup,
+						env_teardown),
+		cmocka_unit_test_setup_teardown(test_load_unwritable,
+						env_setup, env_teardown),
+		cmocka_unit_test_setup_teardown(test_load_include_blocks,
+						env_setup, env_teardown),
+		cmocka_unit_test_setup_teardown(test_load_include_hung_mount,
+						env_setup, env_teardown),
+		cmocka_unit_test(test_load_real_testparm),
+	};
+
+	return cmocka_run_group_tests(tests, group_setup, group_teardown);
+}
