@@ -46,17 +46,15 @@ struct monitor {
 
 const char *monitor_step_status_name(enum monitor_step_status status)
 {
-	switch (status) {
-	case MONITOR_STEP_OK:
-		return "ok";
-	case MONITOR_STEP_WARNING:
-		return "warning";
-	case MONITOR_STEP_FAIL:
-		return "fail";
-	case MONITOR_STEP_SKIP:
-		return "skip";
-	}
-	return "?";
+	static const char *const names[] = {
+		[MONITOR_STEP_OK] = "ok",
+		[MONITOR_STEP_WARNING] = "warning",
+		[MONITOR_STEP_FAIL] = "fail",
+		[MONITOR_STEP_SKIP] = "skip",
+	};
+
+	return (unsigned)status < sizeof(names) / sizeof(names[0]) ?
+	       names[status] : "?";
 }
 
 /*

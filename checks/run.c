@@ -220,6 +220,88 @@ static void run_kill_group(pid_t pid, bool reaped)
 }
 
 /*
+ * Termination while a program runs: SIGTERM, SIGINT or SIGHUP (ctdb-
+ * eventd killing a script that overran, an administrator's ^C) would
+ * otherwise end us and leave the program, in its own process group,
+ * running for ever with PPID 1.  While run_bounded() waits, these
+ * signals first kill the program's group, then end us by the same
+ * signal, as if we had not caught it.
+ */
+static const int run_term_signals[] = { SIGTERM, SIGINT, SIGHUP };
+#define RUN_NTERM (sizeof(run_term_signals) / sizeof(run_term_signals[0]))
+
+/* The group of the program being waited for, or 0 */
+static volatile sig_atomic_t run_current_group;
+
+static void run_term_handler(int sig)
+{
+	pid_t group = (pid_t)run_current_group;
+	struct sigaction sa;
+
+	if (group > 0) {
+		(void)kill(-group, SIGKILL);
+		(void)kill(group, SIGKILL);
+	}
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = SIG_DFL;
+	sigemptyset(&sa.sa_mask);
+	(void)sigaction(sig, &sa, NULL);
+	(void)raise(sig);
+}
+
+/*
+ * Catch the termination signals (those not ignored: an ignored one
+ * cannot end us) and block them, so that the fork and the note of the
+ * program's group happen as one step; run_term_unblock() lets them in.
+ */
+static void run_term_catch(struct sigaction saved[RUN_NTERM],
+			   sigset_t *old_mask)
+{
+	struct sigaction sa;
+	sigset_t set;
+	size_t i;
+
+	sigemptyset(&set);
+	for (i = 0; i < RUN_NTERM; i++) {
+		sigaddset(&set, run_term_signals[i]);
+	}
+	(void)sigprocmask(SIG_BLOCK, &set, old_mask);
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = run_term_handler;
+	sa.sa_mask = set;
+	for (i = 0; i < RUN_NTERM; i++) {
+		(void)sigaction(run_term_signals[i], NULL, &saved[i]);
+		if (saved[i].sa_handler != SIG_IGN) {
+			(void)sigaction(run_term_signals[i], &sa, NULL);
+		}
+	}
+}
+
+static void run_term_unblock(const sigset_t *old_mask)
+{
+	(void)sigprocmask(SIG_SETMASK, old_mask, NULL);
+}
+
+/* The caller's actions back; no program is ours to kill any more */
+static void run_term_restore(const struct sigaction saved[RUN_NTERM],
+			     const sigset_t *old_mask)
+{
+	sigset_t set;
+	size_t i;
+
+	sigemptyset(&set);
+	for (i = 0; i < RUN_NTERM; i++) {
+		sigaddset(&set, run_term_signals[i]);
+	}
+	(void)sigprocmask(SIG_BLOCK, &set, NULL);
+	run_current_group = 0;
+	for (i = 0; i < RUN_NTERM; i++) {
+		(void)sigaction(run_term_signals[i], &saved[i], NULL);
+	}
+	(void)sigprocmask(SIG_SETMASK, old_mask, NULL);
+}
+
+/*
  * An inherited SIGCHLD=SIG_IGN (or SA_NOCLDWAIT) makes the kernel reap
  * our children itself: waitpid() then fails with ECHILD and the exit
  * status is lost.  Around our own fork and wait, SIGCHLD is SIG_DFL;
@@ -630,6 +712,9 @@ int run_bounded(TALLOC_CTX *mem_ctx, const char *const *argv,
 	int devnull = -1;
 	char *path = NULL;
 	struct sigaction old_chld;
+	struct sigaction old_term[RUN_NTERM];
+	sigset_t old_mask;
+	bool term_caught = false;
 	bool chld_changed = false;
 	int ret = 0;
 
@@ -661,7 +746,13 @@ int run_bounded(TALLOC_CTX *mem_ctx, const char *const *argv,
 	s.fd[1] = outp[1];
 	s.fd[2] = errp[1];
 	chld_changed = run_sigchld_default(&old_chld);
+	run_term_catch(old_term, &old_mask);
+	term_caught = true;
 	ret = run_spawn(&s, &c.pid);
+	if (ret == 0) {
+		run_current_group = c.pid;
+	}
+	run_term_unblock(&old_mask);
 	if (ret != 0) {
 		goto done;
 	}
@@ -692,6 +783,9 @@ finish:
 done:
 	/* a child not reaped by now was killed and waited for (briefly)
 	 * in run_collect(): it is not waited for again */
+	if (term_caught) {
+		run_term_restore(old_term, &old_mask);
+	}
 	run_sigchld_restore(chld_changed, &old_chld);
 	util_close(&outp[0]);
 	util_close(&outp[1]);

@@ -54,7 +54,10 @@ int run_find_program(TALLOC_CTX *mem_ctx, const char *name, char **path);
  * (ENOEXEC).  A program that cannot be executed yields res->err
  * (ENOENT for a missing one), not a failure of this function.
  * An inherited SIGCHLD=SIG_IGN is set to SIG_DFL during the call (and
- * restored), so that exit statuses are real.
+ * restored), so that exit statuses are real.  SIGTERM, SIGINT and
+ * SIGHUP (those not ignored) are caught during the call: they kill the
+ * program's process group and then end this process by the same
+ * signal, so that no program outlives a killed run.
  *
  * @param[in]  mem_ctx talloc parent of *res
  * @param[out] res     the outcome

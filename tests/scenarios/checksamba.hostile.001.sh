@@ -122,4 +122,35 @@ for d in -99999999999 99999999999999999999 abc ""; do
 		not_ok "CTDB_FRONTEND_DEPTH='$d': exit $rc" "$out"
 	fi
 done
+define_test "killed while testparm hangs: testparm goes too"
+not_alive() { ! alive "$1"; }
+for sig in TERM INT HUP; do
+	rm -f "$STATE/smb.conf.cache"
+	# $run must be checksamba itself (exec), and bash starts background
+	# jobs with SIGINT ignored: perl (Essential in Debian) undoes that
+	# before its exec
+	(exec env FAKE_TESTPARM_HANG=yes perl -e \
+		'$SIG{INT} = "DEFAULT"; exec { $ARGV[0] } @ARGV or exit 127' \
+		"$CTDB_FRONTEND" checksamba --timeout 30 >/dev/null 2>&1) &
+	run=$!
+	child=""
+	for i in $(seq 1 100); do
+		child=$(pgrep -P "$run" | head -n 1)
+		[ -n "$child" ] && break
+		sleep 0.05
+	done
+	check "SIG$sig: testparm started" [ -n "$child" ]
+	sleep 0.2	# let the stub exec its sleep
+	kill -"$sig" "$run"
+	wait "$run"
+	rc=$?
+	check "SIG$sig: ended by the signal (exit $rc)" \
+		[ "$rc" -eq $((128 + $(kill -l "$sig"))) ]
+	for i in $(seq 1 40); do
+		alive "$child" || break
+		sleep 0.05
+	done
+	check "SIG$sig: testparm did not outlive the run" not_alive "$child"
+	[ -n "$child" ] && kill -KILL "$child" 2>/dev/null
+done
 finish
