@@ -11,7 +11,11 @@
  *   # stderr LINE
  *   # body
  *   ...testparm -v -s stdout, verbatim...
+ *   # end of cache
  *
+ * The last line proves the file whole: a cache cut short (a full disk,
+ * a crash before the data reached the disk) lacks it and is refreshed,
+ * never trusted.
  * Every header line is an smb.conf comment.  The path is always the last
  * field, so paths with spaces survive.  "# body" ends the header, since
  * testparm's own output starts with a '#' line too.  "# file 0 0 0 0 0
@@ -43,6 +47,7 @@
 #define SMBCACHE_NAME "smb.conf.cache"
 #define SMBCACHE_MAGIC "# ctdb-checksamba cache 1"
 #define SMBCACHE_BODY "# body"
+#define SMBCACHE_END "# end of cache"
 #define SMBCACHE_INCLUDE_DEPTH 10
 #define SMBCACHE_MAX_FILE (64 * 1024 * 1024)
 /* file timestamps may lag the real time clock by a tick or so */
@@ -513,6 +518,7 @@ static int smbcache_parse(TALLOC_CTX *mem_ctx, char *text,
 	struct smbcache_file *c = NULL;
 	char *p = text;
 	bool body = false;
+	size_t len, end;
 	int ret = 0;
 
 	c = talloc_zero(mem_ctx, struct smbcache_file);
@@ -528,6 +534,14 @@ static int smbcache_parse(TALLOC_CTX *mem_ctx, char *text,
 		ret = EINVAL;
 		goto done;
 	}
+	len = strlen(text);
+	end = strlen("\n" SMBCACHE_END "\n");
+	if (len < end ||
+	    strcmp(text + len - end, "\n" SMBCACHE_END "\n") != 0) {
+		ret = EINVAL;	/* cut short */
+		goto done;
+	}
+	text[len - end + 1] = '\0';
 	p += strlen(SMBCACHE_MAGIC "\n");
 	while (!body) {
 		char *nl = strchr(p, '\n');
@@ -668,8 +682,12 @@ static char *smbcache_text(TALLOC_CTX *mem_ctx, const struct smbconf *conf,
 	}
 	if (hdr != NULL) {
 		/* the body follows the header */
-		hdr = talloc_asprintf_append_buffer(hdr, "%s\n%s",
-						    SMBCACHE_BODY, out);
+		size_t n = strlen(out);
+
+		hdr = talloc_asprintf_append_buffer(hdr, "%s\n%s%s%s\n",
+						    SMBCACHE_BODY, out,
+						    n > 0 && out[n - 1] == '\n' ?
+						    "" : "\n", SMBCACHE_END);
 	}
 	return hdr;
 }

@@ -426,6 +426,11 @@ int util_write_atomic(TALLOC_CTX *mem_ctx, const char *path, const void *buf,
 	if (ret == 0 && fchmod(fd, mode) != 0) {
 		ret = errno;
 	}
+	/* on disk before the name points at it: a crash leaves the old
+	 * file or the new one, never a short one */
+	if (ret == 0 && fsync(fd) != 0) {
+		ret = errno;
+	}
 	if (close(fd) != 0 && ret == 0) {
 		ret = errno;
 	}

@@ -134,7 +134,7 @@ int util_read_file(TALLOC_CTX *mem_ctx, const char *path, int flags,
 /**
  * @brief Replace @p path with @p len bytes of @p buf, all or nothing:
  * written to a temporary file in the same directory (mode @p mode),
- * then renamed over @p path.  No fsync.  The temporary file is removed
+ * synced, then renamed over @p path.  The temporary file is removed
  * on failure.
  * @param[in] mem_ctx talloc parent of scratch memory
  * @return 0, ENOMEM, or the errno of the failed step

@@ -122,6 +122,20 @@ for d in -99999999999 99999999999999999999 abc ""; do
 		not_ok "CTDB_FRONTEND_DEPTH='$d': exit $rc" "$out"
 	fi
 done
+define_test "a cache cut short is refreshed, never trusted"
+ok_null
+simple_test
+before=$(calls testparm)
+# cut just after the first two digits of the smb port
+cut=$(grep -bo "smb ports = $PORT1" "$STATE/smb.conf.cache" | cut -d: -f1)
+check "the cache holds the port" [ -n "$cut" ]
+truncate -s $((cut + 14)) "$STATE/smb.conf.cache"
+touch -d '-5 seconds' "$STATE/smb.conf.cache"
+simple_test
+check "testparm ran again" [ "$(calls testparm)" -eq $((before + 1)) ]
+check "the new cache is whole" \
+	[ "$(tail -n 1 "$STATE/smb.conf.cache")" = "# end of cache" ]
+
 define_test "killed while testparm hangs: testparm goes too"
 not_alive() { ! alive "$1"; }
 for sig in TERM INT HUP; do
