@@ -82,7 +82,9 @@ int run_find_program(TALLOC_CTX *mem_ctx, const char *name, char **path)
 		size_t len = strcspn(p, ":");
 		char *cand = NULL;
 
-		if (len > 0) {
+		/* only absolute entries: a relative one (".", "bin")
+		 * would run whatever the current directory holds */
+		if (len > 0 && p[0] == '/') {
 			cand = talloc_asprintf(tmp_ctx, "%.*s/%s", (int)len, p,
 					       name);
 			if (cand == NULL) {

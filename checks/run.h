@@ -31,8 +31,9 @@ struct run_result {
 
 /**
  * @brief Find @p name in $PATH (or take it as is when it holds a '/').
- * Only executable regular files count; empty PATH components (POSIX:
- * the current directory) are skipped; an unset PATH means
+ * Only executable regular files count; empty and relative PATH
+ * components (".", "bin": the current directory's) are skipped; an
+ * unset PATH means
  * "/usr/local/bin:/usr/bin:/bin".
  * @param[out] path talloc child of @p mem_ctx
  * @return 0, ENOENT when there is no executable file of that name, ENOMEM

@@ -159,6 +159,13 @@ static void test_find_program(void **state)
 	assert_string_equal(path, exe);
 	setenv("PATH", "::/nonexistent", 1);
 	assert_int_equal(run_find_program(mem_ctx, "myprog", &path), ENOENT);
+	/* nor are relative ones: the current directory holds myprog */
+	setenv("PATH", ".:./:/nonexistent", 1);
+	assert_int_equal(run_find_program(mem_ctx, "myprog", &path), ENOENT);
+	assert_int_equal(chdir(tmpdir), 0);
+	setenv("PATH", "bin", 1);
+	assert_int_equal(run_find_program(mem_ctx, "myprog", &path), ENOENT);
+	assert_int_equal(chdir(dir), 0);
 	setenv("PATH", newpath, 1);
 	/* a directory or a file without x permission is not a program */
 	assert_int_equal(run_find_program(mem_ctx, "adir", &path), ENOENT);
