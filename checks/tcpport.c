@@ -55,7 +55,9 @@ static struct tcpport_answer *tcpport_answer_new(TALLOC_CTX *mem_ctx, size_t npo
 	ans->nports = nports;
 	ans->listening = talloc_zero_array(ans, bool, nports ? nports : 1);
 	ans->addrs = talloc_zero_array(ans, char *, nports ? nports : 1);
-	if (ans->listening == NULL || ans->addrs == NULL) {
+	ans->naddrs = talloc_zero_array(ans, unsigned, nports ? nports : 1);
+	if (ans->listening == NULL || ans->addrs == NULL ||
+	    ans->naddrs == NULL) {
 		TALLOC_FREE(ans);
 		return NULL;
 	}
@@ -69,6 +71,7 @@ static void tcpport_answer_reset(struct tcpport_answer *ans)
 	for (i = 0; i < ans->nports; i++) {
 		ans->listening[i] = false;
 		TALLOC_FREE(ans->addrs[i]);
+		ans->naddrs[i] = 0;
 	}
 }
 
@@ -89,6 +92,20 @@ static int tcpport_answer_add(struct tcpport_answer *ans, const uint16_t *ports,
 			continue;
 		}
 		ans->listening[i] = true;
+		if (ans->naddrs[i] > TCPPORT_MAX_ADDRS) {
+			continue;	/* enough to show, and "..." said */
+		}
+		if (ans->naddrs[i] == TCPPORT_MAX_ADDRS) {
+			/* thousands of listeners on one port must not cost
+			 * a quadratic list that nobody reads */
+			grown = talloc_asprintf_append(ans->addrs[i], " ...");
+			if (grown == NULL) {
+				return ENOMEM;
+			}
+			ans->addrs[i] = grown;
+			ans->naddrs[i]++;
+			continue;
+		}
 		if (strchr(addr, ':') != NULL) {
 			word = talloc_asprintf(ans, "[%s]:%u", addr,
 					       (unsigned)port);
@@ -101,6 +118,7 @@ static int tcpport_answer_add(struct tcpport_answer *ans, const uint16_t *ports,
 		}
 		if (ans->addrs[i] == NULL) {
 			ans->addrs[i] = word;
+			ans->naddrs[i] = 1;
 			continue;
 		}
 		if (util_word_in_list(ans->addrs[i], word)) {
@@ -113,6 +131,7 @@ static int tcpport_answer_add(struct tcpport_answer *ans, const uint16_t *ports,
 			return ENOMEM;
 		}
 		ans->addrs[i] = grown;
+		ans->naddrs[i]++;
 	}
 	return 0;
 }

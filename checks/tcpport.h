@@ -32,12 +32,17 @@ struct tcpport_opts {
 	const struct deadline *deadline;
 };
 
+/* The most listening addresses an answer keeps per port (for -v) */
+#define TCPPORT_MAX_ADDRS 16
+
 struct tcpport_answer {
 	enum tcpport_method method;	/* what decided (or was tried last) */
 	size_t nports;
 	bool *listening;		/* [nports] */
 	char **addrs;			/* [nports]: "127.0.0.1:445 [::1]:445"
-					 * or NULL (not for TCPPORT_BIND) */
+					 * or NULL (not for TCPPORT_BIND); at
+					 * most TCPPORT_MAX_ADDRS, then "..." */
+	unsigned *naddrs;		/* [nports]: words in addrs[] */
 	/*
 	 * Why the methods before @method did not decide, for the caller
 	 * to word: an errno, or 0 where the method was not tried (opts)

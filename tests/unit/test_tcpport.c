@@ -26,6 +26,7 @@
 #include <sys/syscall.h>
 #include <sys/time.h>
 #include <time.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "checks/tcpport.h"
@@ -253,8 +254,10 @@ static struct tcpport_answer *answer_for(TALLOC_CTX *mem_ctx, size_t n)
 	ans->nports = n;
 	ans->listening = talloc_zero_array(ans, bool, n);
 	ans->addrs = talloc_zero_array(ans, char *, n);
+	ans->naddrs = talloc_zero_array(ans, unsigned, n);
 	assert_non_null(ans->listening);
 	assert_non_null(ans->addrs);
+	assert_non_null(ans->naddrs);
 	return ans;
 }
 
@@ -916,6 +919,51 @@ static void test_netlink_deadline(void **state)
 	talloc_free(ctx);
 }
 
+/* 10,000 listeners on one port: linear, and -v keeps a few addresses */
+static void test_many_listeners(void **state)
+{
+	TALLOC_CTX *ctx = talloc_new(NULL);
+	static const uint16_t ports[] = { 445, 446 };
+	char dir[] = "/tmp/test_tcpport.XXXXXX";
+	struct tcpport_opts opts = { .no_netlink = true };
+	struct tcpport_answer *ans = NULL;
+	char *net = NULL;
+	char *tcp = NULL;
+	FILE *f = NULL;
+	unsigned i;
+
+	assert_non_null(mkdtemp(dir));
+	net = talloc_asprintf(ctx, "%s/net", dir);
+	tcp = talloc_asprintf(ctx, "%s/tcp", net);
+	assert_int_equal(mkdir(net, 0755), 0);
+	f = fopen(tcp, "w");
+	assert_non_null(f);
+	fprintf(f, "  sl  local_address rem_address   st tx_queue rx_queue "
+		"tr tm->when retrnsmt   uid  timeout inode\n");
+	for (i = 0; i < 10000; i++) {
+		/* 127.0.x.y, little-endian hex as the kernel prints it */
+		fprintf(f, "%5u: %02X%02X007F:01BD 00000000:0000 0A "
+			"00000000:00000000 00:00000000 00000000     0        "
+			"0 %u 1 0000000000000000 100 0 0 10 0\n", i,
+			i & 0xff, (i >> 8) & 0xff, 1000 + i);
+	}
+	assert_int_equal(fclose(f), 0);
+	opts.proc_root = dir;
+
+	assert_int_equal(tcpport_query(ctx, &opts, ports, 2, &ans), 0);
+	assert_true(ans->listening[0]);
+	assert_false(ans->listening[1]);
+	assert_int_equal(ans->naddrs[0], TCPPORT_MAX_ADDRS + 1);
+	assert_true(strncmp(ans->addrs[0], "127.0.0.0:445 127.0.0.1:445 ",
+			    28) == 0);
+	assert_string_equal(ans->addrs[0] + strlen(ans->addrs[0]) - 4, " ...");
+
+	unlink(tcp);
+	rmdir(net);
+	rmdir(dir);
+	talloc_free(ctx);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -925,6 +973,7 @@ int main(void)
 		cmocka_unit_test(test_parse_diag_partial_and_intr),
 		cmocka_unit_test(test_parse_diag_errors),
 		cmocka_unit_test(test_proc_fixture),
+		cmocka_unit_test(test_many_listeners),
 		cmocka_unit_test(test_proc_fixture_no_tcp6),
 		cmocka_unit_test(test_proc_missing_uses_bind),
 		cmocka_unit_test(test_live_ipv4_listener),
