@@ -34,6 +34,10 @@ endif
 ifneq ($(shell $(PKG_CONFIG) --exists talloc && echo y),y)
 $(error libtalloc not found: apt-get install libtalloc-dev)
 endif
+# the commands of the build (scripts/deps.txt): "missing: CMD (PKG)" lines
+ifneq ($(shell tests/preflight.sh build >&2 || echo n),)
+$(error commands missing: scripts/install-deps.sh installs them)
+endif
 endif
 
 HAVE_WBCLIENT ?= $(shell $(PKG_CONFIG) --exists wbclient && echo 1 || echo 0)
@@ -108,7 +112,11 @@ check-scenarios: all unit-tests
 check-integration: all unit-tests
 	@tests/run-all.sh integration
 
+# PREFLIGHT SUITE: stop at once, naming each missing command and package
+PREFLIGHT = @tests/preflight.sh
+
 demo: all
+	$(PREFLIGHT) demo
 	@tests/integration/demo.sh
 
 # AddressSanitizer + UndefinedBehaviorSanitizer build in build-asan/,
@@ -124,6 +132,7 @@ check-asan:
 
 # memcheck over the unit tests and every checksamba run of the scenarios
 check-valgrind: all unit-tests
+	$(PREFLIGHT) valgrind
 	@TEST_WRAPPER="valgrind -q --leak-check=full --errors-for-leak-kinds=definite \
 		--error-exitcode=99" \
 		CTDB_FRONTEND="$(CURDIR)/tests/valgrind-ctdb.sh" \
@@ -132,12 +141,15 @@ check-valgrind: all unit-tests
 # libFuzzer targets (clang), each for FUZZ_SECONDS
 FUZZ_SECONDS ?= 60
 fuzz:
+	$(PREFLIGHT) fuzz
 	@tests/fuzz/run.sh $(FUZZ_SECONDS)
 
 bench: all
+	$(PREFLIGHT) bench
 	@tests/bench/run.sh
 
 check-cluster: all
+	$(PREFLIGHT) cluster
 	@tests/cluster/run.sh
 
 install: all
