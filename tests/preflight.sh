@@ -57,7 +57,8 @@ present()
 	*'*'*) compgen -G "$cmd" >/dev/null ;;
 	/*) [ -x "$cmd" ] && [ -f "$cmd" ] ;;
 	*)
-		command -v "$cmd" >/dev/null 2>&1 && return 0
+		# the file on PATH: "command -v" would accept a builtin
+		type -P "$cmd" >/dev/null 2>&1 && return 0
 		for d in /usr/local/sbin /usr/sbin /sbin; do
 			if [ -x "$d/$cmd" ]; then
 				FOUND_OFF_PATH="$d/$cmd"
