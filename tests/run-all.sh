@@ -96,13 +96,15 @@ if [ ${#missing[@]} -gt 0 ]; then
 	for suite in $suites; do
 		[ -n "${missing[$suite]:-}" ] || continue
 		n=$(suite_tests "$suite" | wc -l)
+		what="$n tests"
+		[ "$n" = 1 ] && what="1 test"
 		if [ "${CI:-}" = true ]; then
 			failed=$((failed + n))
 			failures+=("$suite")
-			echo "FAIL: $suite ($n tests): commands missing, and CI=true requires them"
+			echo "FAIL: $suite ($what): commands missing, and CI=true requires them"
 		else
 			skipped=$((skipped + n))
-			echo "SKIP: $suite ($n tests): commands missing (scripts/install-deps.sh installs them)"
+			echo "SKIP: $suite ($what): commands missing (scripts/install-deps.sh installs them)"
 		fi
 	done
 	if [ "${CI:-}" = true ]; then
