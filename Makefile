@@ -6,6 +6,7 @@
 #   make install-eventscript CTDB_BASE=/etc/ctdb
 #   make demo             the whole point, against a real smbd (root)
 #   make bench            side-by-side benchmarks (root)
+#   make check-deps       prove scripts/deps.txt lists every command run
 
 PREFIX     ?= /usr/local
 BINDIR     ?= $(PREFIX)/bin
@@ -152,6 +153,10 @@ check-cluster: all
 	$(PREFLIGHT) cluster
 	@tests/cluster/run.sh
 
+# every suite under strace with a PATH of the listed commands only (root)
+check-deps: all unit-tests
+	@tests/deps/run.sh
+
 install: all
 	@scripts/install-frontend.sh "$(B)/ctdb" "$(DESTDIR)$(BINDIR)/ctdb"
 	install -d "$(DESTDIR)$(MANDIR)/man1" "$(DESTDIR)$(SCRIPTDIR)"
@@ -175,6 +180,6 @@ help:
 
 .PHONY: all check check-unit check-scenarios check-integration unit-tests \
 	demo install install-eventscript clean help check-asan check-valgrind \
-	fuzz bench check-cluster
+	fuzz bench check-cluster check-deps
 
 -include $(LIB_OBJ:.o=.d) $(B)/cmd/main.d
