@@ -6,6 +6,7 @@
 #   make install-eventscript CTDB_BASE=/etc/ctdb
 #   make demo             the whole point, against a real smbd (root)
 #   make bench            side-by-side benchmarks (root)
+#   make check-deps       prove scripts/deps.txt lists every command run
 
 PREFIX     ?= /usr/local
 BINDIR     ?= $(PREFIX)/bin
@@ -33,6 +34,10 @@ $(error libpopt not found: apt-get install libpopt-dev)
 endif
 ifneq ($(shell $(PKG_CONFIG) --exists talloc && echo y),y)
 $(error libtalloc not found: apt-get install libtalloc-dev)
+endif
+# the commands of the build (scripts/deps.txt): "missing: CMD (PKG)" lines
+ifneq ($(shell tests/preflight.sh build >&2 || echo n),)
+$(error commands missing: scripts/install-deps.sh installs them)
 endif
 endif
 
@@ -112,7 +117,11 @@ check-scenarios: all unit-tests
 check-integration: all unit-tests
 	@tests/run-all.sh integration
 
+# PREFLIGHT SUITE: stop at once, naming each missing command and package
+PREFLIGHT = @tests/preflight.sh
+
 demo: all
+	$(PREFLIGHT) demo
 	@tests/integration/demo.sh
 
 # AddressSanitizer + UndefinedBehaviorSanitizer build in build-asan/,
@@ -128,6 +137,7 @@ check-asan:
 
 # memcheck over the unit tests and every checksamba run of the scenarios
 check-valgrind: all unit-tests
+	$(PREFLIGHT) valgrind
 	@TEST_WRAPPER="valgrind -q --leak-check=full --errors-for-leak-kinds=definite \
 		--error-exitcode=99" \
 		CTDB_FRONTEND="$(CURDIR)/tests/valgrind-ctdb.sh" \
@@ -136,13 +146,20 @@ check-valgrind: all unit-tests
 # libFuzzer targets (clang), each for FUZZ_SECONDS
 FUZZ_SECONDS ?= 60
 fuzz:
+	$(PREFLIGHT) fuzz
 	@tests/fuzz/run.sh $(FUZZ_SECONDS)
 
 bench: all
+	$(PREFLIGHT) bench
 	@tests/bench/run.sh
 
 check-cluster: all
+	$(PREFLIGHT) cluster
 	@tests/cluster/run.sh
+
+# every suite under strace with a PATH of the listed commands only (root)
+check-deps: all unit-tests
+	@tests/deps/run.sh
 
 install: all
 	@scripts/install-frontend.sh "$(B)/ctdb" "$(DESTDIR)$(BINDIR)/ctdb"
@@ -191,6 +208,6 @@ help:
 
 .PHONY: all check check-unit check-scenarios check-integration unit-tests \
 	demo install install-eventscript clean help check-asan check-valgrind \
-	fuzz bench check-cluster
+	fuzz bench check-cluster check-deps
 
 -include $(LIB_OBJ:.o=.d) $(CMD_OBJ:.o=.d)
