@@ -18,7 +18,7 @@
 set -u
 top=$(cd "$(dirname "$0")/.." && pwd)
 DEPS_FILE=${DEPS_FILE:-$top/scripts/deps.txt}
-SUITES="build unit scenarios integration cluster demo bench fuzz valgrind deps"
+SUITES="build unit scenarios integration deb cluster demo bench fuzz valgrind deps"
 
 usage()
 {

@@ -4,7 +4,8 @@
 # Suites: unit (cmocka binaries in build/tests), scenarios
 # (tests/scenarios/*.sh: stubs on PATH, real sockets), integration
 # (tests/integration/test_*.sh: real smbd, winbindd, ctdbd; root),
-# cluster (tests/cluster/run.sh: three ctdbd nodes in network
+# deb (tests/deb/run.sh: the Debian package installed and removed;
+# root), cluster (tests/cluster/run.sh: three ctdbd nodes in network
 # namespaces; root).
 # A test that exits 77 could not run here; under CI=true that is a
 # failure, because CI must run everything.
@@ -20,7 +21,7 @@ top=$PWD
 build=${BUILD_DIR:-build}
 export CTDB_FRONTEND="${CTDB_FRONTEND:-$top/$build/ctdb}"
 
-suites=${*:-unit scenarios integration cluster}
+suites=${*:-unit scenarios integration deb cluster}
 passed=0
 failed=0
 skipped=0
@@ -46,6 +47,9 @@ suite_tests() {
 		for t in tests/integration/test_*.sh; do
 			[ -x "$t" ] && echo "$t"
 		done
+		;;
+	deb)
+		echo tests/deb/run.sh
 		;;
 	cluster)
 		echo tests/cluster/run.sh
@@ -87,7 +91,11 @@ run_one() {
 declare -A missing=()
 for suite in $suites; do
 	suite_tests "$suite" >/dev/null || exit 2
-	if ! out=$(tests/preflight.sh "$suite"); then
+	# the package test runs a sandbox as the integration suite does
+	also=""
+	[ "$suite" = deb ] && also=integration
+	# shellcheck disable=SC2086 # no word or one
+	if ! out=$(tests/preflight.sh "$suite" $also); then
 		missing[$suite]=$out
 	fi
 done
@@ -121,6 +129,10 @@ for suite in $suites; do
 	done < <(suite_tests "$suite")
 	if [ "$suite" = cluster ]; then
 		grep '^#' "$log_dir/cluster.run.sh.log" | sed 's/^/  /'
+	fi
+	if [ "$suite" = deb ]; then
+		grep '^# \(before\|after\|check-deb took\)' \
+			"$log_dir/deb.run.sh.log" | sed 's/^/  /'
 	fi
 done
 
