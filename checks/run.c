@@ -256,6 +256,18 @@ static void run_term_handler(int sig)
  * cannot end us) and block them, so that the fork and the note of the
  * program's group happen as one step; run_term_unblock() lets them in.
  */
+/* Block the termination signals; the old mask in @p old_mask */
+static void run_term_block(sigset_t *set, sigset_t *old_mask)
+{
+	size_t i;
+
+	sigemptyset(set);
+	for (i = 0; i < RUN_NTERM; i++) {
+		sigaddset(set, run_term_signals[i]);
+	}
+	(void)sigprocmask(SIG_BLOCK, set, old_mask);
+}
+
 static void run_term_catch(struct sigaction saved[RUN_NTERM],
 			   sigset_t *old_mask)
 {
@@ -263,11 +275,7 @@ static void run_term_catch(struct sigaction saved[RUN_NTERM],
 	sigset_t set;
 	size_t i;
 
-	sigemptyset(&set);
-	for (i = 0; i < RUN_NTERM; i++) {
-		sigaddset(&set, run_term_signals[i]);
-	}
-	(void)sigprocmask(SIG_BLOCK, &set, old_mask);
+	run_term_block(&set, old_mask);
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = run_term_handler;
 	sa.sa_mask = set;
@@ -289,13 +297,10 @@ static void run_term_restore(const struct sigaction saved[RUN_NTERM],
 			     const sigset_t *old_mask)
 {
 	sigset_t set;
+	sigset_t now;
 	size_t i;
 
-	sigemptyset(&set);
-	for (i = 0; i < RUN_NTERM; i++) {
-		sigaddset(&set, run_term_signals[i]);
-	}
-	(void)sigprocmask(SIG_BLOCK, &set, NULL);
+	run_term_block(&set, &now);
 	run_current_group = 0;
 	for (i = 0; i < RUN_NTERM; i++) {
 		(void)sigaction(run_term_signals[i], &saved[i], NULL);
