@@ -302,7 +302,10 @@ static void *thread_wait(void *arg)
 	int *fd = arg;
 	char c;
 
-	(void)read(*fd, &c, 1);
+	/* returns at EOF or on an error alike: either ends the wait */
+	if (read(*fd, &c, 1) < 0) {
+		return NULL;
+	}
 	return NULL;
 }
 

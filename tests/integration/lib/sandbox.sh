@@ -396,13 +396,17 @@ sb_sandbox_pids()
 
 sb_leftovers()
 {
-	local pid
+	local pid cmd
 	for pid in $(sb_sandbox_pids); do
 		# the pipeline's own subshells are ours
 		[ "$(awk '{print $4}' "/proc/$pid/stat" 2>/dev/null)" = "$$" ] &&
 			[ "$(readlink "/proc/$pid/exe")" = "$(readlink /proc/$$/exe)" ] &&
 			continue
-		echo "$pid $(tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null)"
+		# gone since it was listed (a short-lived helper of this very
+		# look, with the sandbox in its environment): not a leftover
+		cmd=$(tr '\0' ' ' 2>/dev/null <"/proc/$pid/cmdline") || continue
+		alive "$pid" || continue
+		echo "$pid $cmd"
 	done
 }
 
