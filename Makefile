@@ -46,13 +46,12 @@ PKGS := popt talloc
 ifeq ($(HAVE_WBCLIENT),1)
 PKGS += wbclient
 WB_CPPFLAGS := -DHAVE_WBCLIENT=1
-WB_LIBS := -pthread
 endif
 
 CPPFLAGS += -I. -D_GNU_SOURCE $(WB_CPPFLAGS) \
 	    -DSTOCK_CTDB='"$(STOCK_CTDB)"' \
 	    $(shell $(PKG_CONFIG) --cflags $(PKGS) 2>/dev/null)
-LDLIBS   += $(shell $(PKG_CONFIG) --libs $(PKGS) 2>/dev/null) $(WB_LIBS)
+LDLIBS   += $(shell $(PKG_CONFIG) --libs $(PKGS) 2>/dev/null) -pthread
 
 B := build
 # libchecks.a: the check module and the compat checkers, never cmd/

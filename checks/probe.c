@@ -82,6 +82,30 @@ static int probe_flush(struct probe_sink *sink, bool done)
 	return (size_t)w == total ? 0 : EIO;
 }
 
+int probe_write_frame(const struct probe_sink *sink, const void *buf,
+		      size_t len)
+{
+	struct probe_frame head = {
+		.index = sink->index, .len = (uint32_t)len,
+	};
+	struct iovec iov[2] = {
+		{ &head, sizeof(head) },
+		{ (void *)(uintptr_t)buf, len },
+	};
+	ssize_t w;
+
+	if (len == 0 || len > PROBE_SINK_BUF) {
+		return EINVAL;
+	}
+	do {
+		w = writev(sink->fd, iov, 2);
+	} while (w < 0 && errno == EINTR);
+	if (w < 0) {
+		return errno;
+	}
+	return (size_t)w == sizeof(head) + len ? 0 : EIO;
+}
+
 int probe_write(struct probe_sink *sink, const void *buf, size_t len)
 {
 	const char *p = buf;
@@ -404,19 +428,18 @@ static void probe_judge(TALLOC_CTX *mem_ctx, struct probe_job *jobs,
 		}
 		if (s->failed || (!s->done && !s->running)) {
 			j->state = PROBE_FAILED;
-		} else if (!s->done) {
-			j->state = PROBE_LATE;
-		} else {
-			j->state = PROBE_DONE;
-			if (s->buf == NULL) {
-				s->buf = talloc_array(mem_ctx, char, 1);
-			}
-			if (s->buf != NULL) {
-				s->buf[s->len] = '\0';
-			}
-			j->out = s->buf;
-			j->outlen = s->len;
+			continue;
 		}
+		/* a late one hands back what it wrote so far */
+		j->state = s->done ? PROBE_DONE : PROBE_LATE;
+		if (s->buf == NULL) {
+			s->buf = talloc_array(mem_ctx, char, 1);
+		}
+		if (s->buf != NULL) {
+			s->buf[s->len] = '\0';
+		}
+		j->out = s->buf;
+		j->outlen = s->len;
 	}
 }
 
@@ -478,7 +501,8 @@ int probe_run_many(TALLOC_CTX *mem_ctx, struct probe_job *jobs,
 		goto done;
 	}
 	for (i = 0; i < njobs; i++) {
-		if (jobs[i].state != PROBE_DONE) {
+		if (jobs[i].state != PROBE_DONE &&
+		    jobs[i].state != PROBE_LATE) {
 			continue;
 		}
 		if (jobs[i].out == NULL) {
@@ -529,6 +553,7 @@ int probe_run(TALLOC_CTX *mem_ctx, probe_fn fn, void *private_data,
 		}
 		return 0;
 	case PROBE_LATE:
+		talloc_free(job.out);
 		return ETIMEDOUT;
 	default:
 		return EIO;

@@ -67,6 +67,17 @@ typedef int (*probe_fn)(struct probe_sink *sink, void *private_data);
  */
 int probe_write(struct probe_sink *sink, const void *buf, size_t len);
 
+/**
+ * @brief In a probe child: write @p buf as one frame, unbuffered, in
+ * one write (@p len at most PROBE_SINK_BUF).  Only reads @p sink, so
+ * threads of one probe child may share it; do not mix with
+ * probe_write() buffering on the same sink from several threads.
+ * Async-signal-safe.
+ * @return 0, EINVAL for a bad length, or the errno of the write
+ */
+int probe_write_frame(const struct probe_sink *sink, const void *buf,
+		      size_t len);
+
 enum probe_state {
 	PROBE_NOT_STARTED,	/* not forked (an earlier fork failed) */
 	PROBE_DONE,		/* fn completed: out holds its findings */
@@ -84,8 +95,10 @@ struct probe_job {
 	enum probe_state state;
 	pid_t pid;		/* PROBE_LATE: the child, left running
 				 * (killed with kill_late), unreaped */
-	char *out;		/* PROBE_DONE: the findings, NUL-terminated,
-				 * talloc child of the mem_ctx given */
+	char *out;		/* PROBE_DONE: the findings, PROBE_LATE:
+				 * what came of them in time (whole frames);
+				 * NUL-terminated, talloc child of the
+				 * mem_ctx given */
 	size_t outlen;
 };
 

@@ -1,23 +1,28 @@
 /*
  * Share directory probes (spec 3.2 step 3 and 3.5).
  *
- * Each path is stat()ed in a probe child of its own, all at once
- * (probe_run_many(), checks/probe.h); a child needs nothing from us but
- * the path.  A child that does not answer by the deadline may be stuck
- * in the kernel (a hung NFS or FUSE mount): it is left behind, not
- * killed, and recorded in STATE_DIR/share_probes as "PID STARTTIME
- * PATH" lines.  While such a probe is alive, later runs report its path
- * at once instead of starting another one.
+ * One forked prober child stat()s every path with a few threads
+ * (probe_run_many() with one job, checks/probe.h).  A prober that has
+ * not answered for every path by the deadline may be stuck in the
+ * kernel (a hung NFS or FUSE mount): it is left behind, not killed, and
+ * each path it claimed and did not answer is recorded in
+ * STATE_DIR/share_probes as a "TID STARTTIME PATH" line, TID being the
+ * probing thread.  While that thread lives, later runs report its path
+ * at once instead of probing it again.
  */
 #include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdatomic.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/types.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "checks/probe.h"
@@ -120,23 +125,29 @@ done:
 	talloc_free(tmp_ctx);
 	return ret;
 }
-
 /* ------------------------------------------------------------------ */
 /* Stuck probe records                                                 */
 /* ------------------------------------------------------------------ */
 
+/*
+ * A path whose probe did not answer: the ID of the thread that probes
+ * it (a thread ID is a PID to /proc), that thread's start time, the
+ * path.  A thread, not its process: the prober's other threads may
+ * have answered, and a killed prober whose stuck thread cannot die yet
+ * is a zombie group leader with that thread still alive.
+ */
 struct share_record {
-	pid_t pid;
+	pid_t tid;
 	unsigned long long start;
 	char *path;
 };
 
 /*
- * Read /proc/PID/stat: the state (field 3) and the start time (field 22,
- * clock ticks after boot).  The command name (field 2) may hold spaces
- * and parentheses, so the fields are counted after the last ')'.
+ * Read /proc/TID/stat: the state (field 3) and the start time (field
+ * 22, clock ticks after boot).  The command name (field 2) may hold
+ * spaces and parentheses, so the fields are counted after the last ')'.
  */
-static int share_proc_stat(pid_t pid, char *state, unsigned long long *start)
+static int share_proc_stat(pid_t tid, char *state, unsigned long long *start)
 {
 	char path[64];
 	char buf[1024];
@@ -145,7 +156,7 @@ static int share_proc_stat(pid_t pid, char *state, unsigned long long *start)
 	int field;
 	int fd;
 
-	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+	snprintf(path, sizeof(path), "/proc/%d/stat", (int)tid);
 	fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd == -1) {
 		return errno;
@@ -179,61 +190,95 @@ static int share_proc_stat(pid_t pid, char *state, unsigned long long *start)
 	return 0;
 }
 
-/* A recorded probe still runs: same PID, same start time, no zombie. */
+/* A recorded probe still runs: same ID, same start time, no zombie. */
 static bool share_record_alive(const struct share_record *r)
 {
 	unsigned long long start = 0;
 	char state = '?';
 
-	if (share_proc_stat(r->pid, &state, &start) != 0) {
+	if (share_proc_stat(r->tid, &state, &start) != 0) {
 		return false;
 	}
 	return start == r->start && state != 'Z' && state != 'X' &&
 	       state != 'x';
 }
 
+/* The records of one share_probe() call. */
+struct share_records {
+	struct share_record *arr;
+	size_t n;
+	size_t cap;
+	size_t nold;		/* read from the file, sorted by path */
+	bool existed;		/* the file existed */
+};
+
+/* Append @p r (its path copied); doubling, so n appends are O(n). */
+static int share_records_add(TALLOC_CTX *mem_ctx, struct share_records *rs,
+			     struct share_record r, const char *path)
+{
+	if (rs->n == rs->cap) {
+		size_t cap = rs->cap > 0 ? rs->cap * 2 : 16;
+		struct share_record *grown = NULL;
+
+		grown = talloc_realloc(mem_ctx, rs->arr, struct share_record,
+				       cap);
+		if (grown == NULL) {
+			return ENOMEM;
+		}
+		rs->arr = grown;
+		rs->cap = cap;
+	}
+	r.path = talloc_strdup(rs->arr, path);
+	if (r.path == NULL) {
+		return ENOMEM;
+	}
+	rs->arr[rs->n++] = r;
+	return 0;
+}
+
+static int share_record_cmp(const void *a, const void *b)
+{
+	const struct share_record *x = a;
+	const struct share_record *y = b;
+
+	return strcmp(x->path, y->path);
+}
+
 /*
- * Read the records in @p file, keeping only probes still alive.
- * @param[out] existed whether the file was there
+ * Read the records in @p file, keeping only probes still alive, sorted
+ * by path.
  * @return 0 (a missing file too), ENOMEM, or the errno of fopen()
  */
 static int share_records_read(TALLOC_CTX *mem_ctx, const char *file,
-			      struct share_record **recs, size_t *nrecs,
-			      bool *existed)
+			      struct share_records *rs)
 {
-	struct share_record *arr = NULL;
-	size_t n = 0;
 	char *line = NULL;
 	size_t cap = 0;
 	FILE *f = NULL;
 	int ret = 0;
 
-	*recs = NULL;
-	*nrecs = 0;
-	*existed = false;
 	f = fopen(file, "re");
 	if (f == NULL) {
 		return errno == ENOENT ? 0 : errno;
 	}
-	*existed = true;
-	while (getline(&line, &cap, f) != -1) {
+	rs->existed = true;
+	while (ret == 0 && getline(&line, &cap, f) != -1) {
 		struct share_record r = { 0 };
-		struct share_record *grown = NULL;
 		char *p = line;
 		char *end = NULL;
-		long long pid;
+		long long tid;
 		size_t len = strlen(line);
 
 		if (len > 0 && line[len - 1] == '\n') {
 			line[len - 1] = '\0';
 		}
 		errno = 0;
-		pid = strtoll(p, &end, 10);
-		if (errno != 0 || end == p || *end != ' ' || pid <= 1 ||
-		    pid > (1LL << 30)) {
+		tid = strtoll(p, &end, 10);
+		if (errno != 0 || end == p || *end != ' ' || tid <= 1 ||
+		    tid > (1LL << 30)) {
 			continue;
 		}
-		r.pid = (pid_t)pid;
+		r.tid = (pid_t)tid;
 		p = end + 1;
 		if (!isdigit((unsigned char)*p)) {
 			continue;
@@ -243,68 +288,66 @@ static int share_records_read(TALLOC_CTX *mem_ctx, const char *file,
 			continue;
 		}
 		if (!share_record_alive(&r)) {
-			/* finished (or its PID was reused): forget it */
+			/* finished (or its ID was reused): forget it */
 			continue;
 		}
-		grown = talloc_realloc(mem_ctx, arr, struct share_record,
-				       n + 1);
-		if (grown == NULL) {
-			ret = ENOMEM;
-			break;
-		}
-		arr = grown;
-		r.path = talloc_strdup(arr, end + 1);
-		if (r.path == NULL) {
-			ret = ENOMEM;
-			break;
-		}
-		arr[n++] = r;
+		ret = share_records_add(mem_ctx, rs, r, end + 1);
 	}
 	free(line);
 	fclose(f);
-	if (ret != 0) {
-		talloc_free(arr);
-		return ret;
+	if (rs->n > 1) {
+		qsort(rs->arr, rs->n, sizeof(rs->arr[0]), share_record_cmp);
 	}
-	*recs = arr;
-	*nrecs = n;
-	return 0;
+	rs->nold = rs->n;
+	return ret;
+}
+
+/* Whether a probe of @p path from an earlier run is still stuck. */
+static bool share_records_stuck(const struct share_records *rs,
+				const char *path)
+{
+	struct share_record key = { .path = (char *)(uintptr_t)path };
+
+	return rs->nold > 0 &&
+	       bsearch(&key, rs->arr, rs->nold, sizeof(rs->arr[0]),
+		       share_record_cmp) != NULL;
 }
 
 /*
- * The record file's text: a "PID STARTTIME PATH" line per record (a
+ * The record file's text: a "TID STARTTIME PATH" line per record (a
  * path with a newline, which would split its line, is left out).
  * @return a talloc child of @p mem_ctx, or NULL (ENOMEM)
  */
 static char *share_records_text(TALLOC_CTX *mem_ctx,
-				const struct share_record *recs, size_t n)
+				const struct share_records *rs)
 {
 	char *text = talloc_strdup(mem_ctx, "");
 	size_t i;
 
-	for (i = 0; text != NULL && i < n; i++) {
-		if (strchr(recs[i].path, '\n') != NULL) {
+	for (i = 0; text != NULL && i < rs->n; i++) {
+		const struct share_record *r = &rs->arr[i];
+
+		if (strchr(r->path, '\n') != NULL) {
 			continue;
 		}
 		text = talloc_asprintf_append_buffer(text, "%d %llu %s\n",
-						     (int)recs[i].pid,
-						     recs[i].start,
-						     recs[i].path);
+						     (int)r->tid, r->start,
+						     r->path);
 	}
 	return text;
 }
 
 /*
- * Replace the record file in @p state_dir by @p recs (none: remove it).
+ * Replace the record file in @p state_dir by @p rs (none: remove it).
  * @return 0, ENOMEM, or the errno of the write or unlink
  */
 static int share_records_write(TALLOC_CTX *mem_ctx, const char *state_dir,
-			       const struct share_record *recs, size_t n)
+			       const struct share_records *rs)
 {
 	char *text = NULL;
 	int ret = 0;
 
-	if (n == 0) {
+	if (rs->n == 0) {
 		char *dst = talloc_asprintf(mem_ctx, "%s/" SHARE_PROBES_NAME,
 					    state_dir);
 
@@ -317,7 +360,7 @@ static int share_records_write(TALLOC_CTX *mem_ctx, const char *state_dir,
 		talloc_free(dst);
 		return ret;
 	}
-	text = share_records_text(mem_ctx, recs, n);
+	text = share_records_text(mem_ctx, rs);
 	ret = util_write_text_in(mem_ctx, state_dir, SHARE_PROBES_NAME, text,
 				 0600);
 	talloc_free(text);
@@ -325,82 +368,195 @@ static int share_records_write(TALLOC_CTX *mem_ctx, const char *state_dir,
 }
 
 /* ------------------------------------------------------------------ */
-/* Probing                                                             */
+/* The prober child                                                    */
 /* ------------------------------------------------------------------ */
 
 /*
- * The probe child: '1' when the path is a directory, else '0'.  stat()
- * and a write only: async-signal-safe, on the caller's path string.
+ * One forked child probes every path with a few threads: a stat() stuck
+ * in the kernel holds one thread, the others go on, and when no answer
+ * has come for SHARE_STALL_MS while paths are waiting, the child starts
+ * as many threads again (up to SHARE_THREADS_MAX).  Each thread claims
+ * the next path, says so, stat()s it, and sends the answer together
+ * with the claim of its next path: one write per path.  The parent
+ * thus knows, at its deadline, which paths are stuck (claimed, not
+ * answered) and by which thread.
  */
-static int share_stat_child(struct probe_sink *sink, void *private_data)
-{
-	const char *path = private_data;
-	struct stat sb;
-	char answer = '0';
+#define SHARE_THREADS_FIRST 4
+#define SHARE_THREADS_MAX 64
+#define SHARE_STALL_MS 20
+#define SHARE_THREAD_STACK (64 * 1024)
 
-	if (stat(path, &sb) == 0 && S_ISDIR(sb.st_mode)) {
-		answer = '1';
+enum share_kind {
+	SHARE_BEGIN = 1,	/* thread tid starts probing the path */
+	SHARE_DIR = 2,		/* the path is a directory */
+	SHARE_NOT_DIR = 3,	/* it is not, or stat() failed */
+};
+
+/* What the prober writes: frames of one or two notes. */
+struct share_note {
+	uint32_t index;		/* into share_prober.todo */
+	uint32_t kind;		/* enum share_kind */
+	int32_t tid;
+};
+
+/* Set up before the fork; the child's copy is the child's own. */
+struct share_prober {
+	const char *const *paths;
+	const size_t *todo;	/* the indexes of the paths to probe */
+	size_t ntodo;
+	const struct probe_sink *sink;
+	atomic_size_t next;	/* the next todo entry to claim */
+	atomic_size_t answered;
+	pthread_mutex_t lock;
+	pthread_cond_t cond;
+	unsigned active;	/* threads not yet ended (under lock) */
+	int err;		/* the first failed write (under lock) */
+};
+
+static void *share_worker(void *arg)
+{
+	struct share_prober *sp = arg;
+	struct share_note note[2];
+	pid_t tid = gettid();
+	size_t i = atomic_fetch_add(&sp->next, 1);
+	int ret = 0;
+
+	if (i < sp->ntodo) {
+		note[0] = (struct share_note) { (uint32_t)i, SHARE_BEGIN, tid };
+		ret = probe_write_frame(sp->sink, note, sizeof(note[0]));
 	}
-	return probe_write(sink, &answer, 1);
-}
+	while (ret == 0 && i < sp->ntodo) {
+		struct stat sb;
+		uint32_t kind = SHARE_NOT_DIR;
+		size_t n = 0;
 
-/* The record of @p path in @p recs[0..n), or NULL. */
-static const struct share_record *share_record_find(
-	const struct share_record *recs, size_t n, const char *path)
-{
-	size_t i;
-
-	for (i = 0; i < n; i++) {
-		if (strcmp(recs[i].path, path) == 0) {
-			return &recs[i];
+		if (stat(sp->paths[sp->todo[i]], &sb) == 0 &&
+		    S_ISDIR(sb.st_mode)) {
+			kind = SHARE_DIR;
 		}
+		note[n++] = (struct share_note) { (uint32_t)i, kind, tid };
+		i = atomic_fetch_add(&sp->next, 1);
+		if (i < sp->ntodo) {
+			note[n++] = (struct share_note) {
+				(uint32_t)i, SHARE_BEGIN, tid,
+			};
+		}
+		/* after the parent has gone: EPIPE, and this thread ends */
+		ret = probe_write_frame(sp->sink, note, n * sizeof(note[0]));
+		atomic_fetch_add(&sp->answered, 1);
 	}
+	pthread_mutex_lock(&sp->lock);
+	if (ret != 0 && sp->err == 0) {
+		sp->err = ret;
+	}
+	sp->active--;
+	pthread_cond_signal(&sp->cond);
+	pthread_mutex_unlock(&sp->lock);
 	return NULL;
 }
 
-/*
- * Add a record for the late probe @p pid of @p path to *recs (a probe
- * whose start time cannot be read is not recorded).
- * @return 0, or ENOMEM
- */
-static int share_record_add(TALLOC_CTX *mem_ctx, struct share_record **recs,
-			    size_t *nrecs, pid_t pid, const char *path)
+/* Start threads until @p want run (or all paths are claimed). */
+static unsigned share_prober_grow(struct share_prober *sp,
+				  pthread_attr_t *attr, unsigned started,
+				  unsigned want)
 {
-	struct share_record r = { .pid = pid };
-	struct share_record *grown = NULL;
-	char state = '?';
+	while (started < want && atomic_load(&sp->next) < sp->ntodo) {
+		pthread_t t;
 
-	if (share_proc_stat(pid, &state, &r.start) != 0) {
-		return 0;
+		sp->active++;
+		if (pthread_create(&t, attr, share_worker, sp) != 0) {
+			sp->active--;
+			break;
+		}
+		started++;
 	}
-	grown = talloc_realloc(mem_ctx, *recs, struct share_record,
-			       *nrecs + 1);
-	if (grown == NULL) {
-		return ENOMEM;
-	}
-	*recs = grown;
-	r.path = talloc_strdup(grown, path);
-	if (r.path == NULL) {
-		return ENOMEM;
-	}
-	grown[(*nrecs)++] = r;
-	return 0;
+	return started;
 }
 
-/* paths[i] has no job: an earlier probe of it is still stuck. */
-#define SHARE_NO_JOB SIZE_MAX
+/*
+ * The prober child's main thread: starts the threads, adds more when
+ * they stall, and returns when every thread has ended (a thread stuck
+ * in the kernel keeps it waiting, and so keeps the child alive).
+ */
+static int share_prober_child(struct probe_sink *sink, void *private_data)
+{
+	struct share_prober *sp = private_data;
+	struct sigaction ign = { .sa_handler = SIG_IGN };
+	pthread_condattr_t cattr;
+	pthread_attr_t attr;
+	unsigned started = 0;
+	unsigned want = SHARE_THREADS_FIRST;
+	int err;
 
-/* One share_probe() call: the paths, their probes, the records. */
+	/*
+	 * A write after the parent has gone must end the writing thread,
+	 * not the child: a stuck thread must keep its record alive.
+	 */
+	(void)sigaction(SIGPIPE, &ign, NULL);
+	sp->sink = sink;
+	pthread_mutex_init(&sp->lock, NULL);
+	pthread_condattr_init(&cattr);
+	pthread_condattr_setclock(&cattr, CLOCK_MONOTONIC);
+	pthread_cond_init(&sp->cond, &cattr);
+	pthread_attr_init(&attr);
+	pthread_attr_setstacksize(&attr, SHARE_THREAD_STACK);
+	pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+
+	pthread_mutex_lock(&sp->lock);
+	for (;;) {
+		size_t seen = atomic_load(&sp->answered);
+		struct timespec ts;
+
+		started = share_prober_grow(sp, &attr, started, want);
+		if (started == 0) {
+			/* no thread at all: this one does the work */
+			sp->active++;
+			pthread_mutex_unlock(&sp->lock);
+			share_worker(sp);
+			pthread_mutex_lock(&sp->lock);
+		}
+		if (sp->active == 0) {
+			break;
+		}
+		if (atomic_load(&sp->next) >= sp->ntodo) {
+			/* all claimed: wait for the threads, however long */
+			pthread_cond_wait(&sp->cond, &sp->lock);
+			continue;
+		}
+		clock_gettime(CLOCK_MONOTONIC, &ts);
+		ts.tv_nsec += SHARE_STALL_MS * 1000000L;
+		if (ts.tv_nsec >= 1000000000L) {
+			ts.tv_sec++;
+			ts.tv_nsec -= 1000000000L;
+		}
+		if (pthread_cond_timedwait(&sp->cond, &sp->lock, &ts) ==
+			    ETIMEDOUT &&
+		    atomic_load(&sp->answered) == seen) {
+			want = want * 2 < SHARE_THREADS_MAX ?
+				       want * 2 : SHARE_THREADS_MAX;
+		}
+	}
+	err = sp->err;
+	pthread_mutex_unlock(&sp->lock);
+	return err;
+}
+
+/* ------------------------------------------------------------------ */
+/* Probing                                                             */
+/* ------------------------------------------------------------------ */
+
+/* One share_probe() call. */
 struct share_set {
 	const char *const *paths;
 	size_t npaths;
-	struct probe_job *jobs;
-	size_t *job_of;		/* paths[i]'s job, or SHARE_NO_JOB */
-	size_t njobs;
-	struct share_record *recs;
-	size_t nrecs;
-	size_t nold;		/* how many were read (the rest are new) */
-	bool existed;		/* the record file existed */
+	bool *stuck_before;	/* an earlier probe of paths[i] is stuck */
+	struct share_prober sp;
+	size_t *todo;
+	pid_t *tid;		/* per todo entry: the claiming thread */
+	uint8_t *answer;	/* per todo entry: SHARE_DIR, SHARE_NOT_DIR */
+	size_t *todo_of;	/* paths[i]'s todo entry */
+	struct probe_job job;
+	struct share_records rs;
 };
 
 /*
@@ -421,89 +577,114 @@ static int share_set_read(TALLOC_CTX *mem_ctx, const char *state_dir,
 	if (file == NULL) {
 		return ENOMEM;
 	}
-	ret = share_records_read(mem_ctx, file, &set->recs, &set->nrecs,
-				 &set->existed);
+	ret = share_records_read(mem_ctx, file, &set->rs);
 	talloc_free(file);
-	set->nold = set->nrecs;
 	return ret == ENOMEM ? ENOMEM : 0;
 }
 
 /*
- * One probe job per path, except for a path whose earlier probe is
- * still stuck: it gets no second one.
+ * What to probe: every path but those whose earlier probe is still
+ * stuck (they get no second one).
  * @return 0, or ENOMEM
  */
-static int share_set_jobs(TALLOC_CTX *mem_ctx, struct share_set *set)
+static int share_set_todo(TALLOC_CTX *mem_ctx, struct share_set *set)
 {
+	size_t n = set->npaths + 1;
 	size_t i;
 
-	set->jobs = talloc_zero_array(mem_ctx, struct probe_job,
-				      set->npaths + 1);
-	set->job_of = talloc_zero_array(mem_ctx, size_t, set->npaths + 1);
-	if (set->jobs == NULL || set->job_of == NULL) {
+	set->stuck_before = talloc_zero_array(mem_ctx, bool, n);
+	set->todo = talloc_array(mem_ctx, size_t, n);
+	set->todo_of = talloc_array(mem_ctx, size_t, n);
+	set->tid = talloc_zero_array(mem_ctx, pid_t, n);
+	set->answer = talloc_zero_array(mem_ctx, uint8_t, n);
+	if (set->stuck_before == NULL || set->todo == NULL ||
+	    set->todo_of == NULL || set->tid == NULL || set->answer == NULL) {
 		return ENOMEM;
 	}
 	for (i = 0; i < set->npaths; i++) {
-		if (share_record_find(set->recs, set->nold,
-				      set->paths[i]) != NULL) {
-			set->job_of[i] = SHARE_NO_JOB;
+		if (share_records_stuck(&set->rs, set->paths[i])) {
+			set->stuck_before[i] = true;
 			continue;
 		}
-		set->job_of[i] = set->njobs;
-		set->jobs[set->njobs++] = (struct probe_job) {
-			.fn = share_stat_child,
-			/* the child only reads it */
-			.private_data = (void *)(uintptr_t)set->paths[i],
-		};
+		set->todo_of[i] = set->sp.ntodo;
+		set->todo[set->sp.ntodo++] = i;
 	}
+	set->sp.paths = set->paths;
+	set->sp.todo = set->todo;
+	set->job = (struct probe_job) {
+		.fn = share_prober_child, .private_data = &set->sp,
+	};
 	return 0;
 }
 
+/* Take in the notes the prober sent in time (whole notes only). */
+static void share_set_notes(struct share_set *set)
+{
+	const char *p = set->job.out;
+	size_t left = p != NULL ? set->job.outlen : 0;
+
+	for (; left >= sizeof(struct share_note);
+	     p += sizeof(struct share_note), left -= sizeof(struct share_note)) {
+		struct share_note n;
+
+		memcpy(&n, p, sizeof(n));
+		if (n.index >= set->sp.ntodo) {
+			continue;
+		}
+		if (n.kind == SHARE_BEGIN) {
+			set->tid[n.index] = n.tid;
+		} else if (n.kind == SHARE_DIR || n.kind == SHARE_NOT_DIR) {
+			set->answer[n.index] = (uint8_t)n.kind;
+		}
+	}
+}
+
 /*
- * Whatever did not answer may be stuck for good: it was left (no kill:
- * a probe killed out of a killable wait would be replaced by a new
- * probe every run, each waiting out the whole deadline).  Record it in
- * @p state_dir; it is not waited for, and once it ends it is reaped by
- * whoever inherits it after we exit.
+ * A late prober is left behind, not killed and not waited for: a path
+ * it claimed and did not answer may be stuck for good.  Record each
+ * such path with its thread in @p state_dir, so that later runs do not
+ * probe it again while that thread lives.  (A probe killed out of a
+ * killable wait would be replaced by a new one every run, each waiting
+ * out the whole deadline.)  Paths it did not reach are not recorded:
+ * the next run probes them.
  * @return 0, or ENOMEM (failing to write costs a second probe later,
  *         no more)
  */
 static int share_set_record(TALLOC_CTX *mem_ctx, const char *state_dir,
 			    struct share_set *set)
 {
-	size_t i;
-	int ret;
+	size_t k;
 
 	if (state_dir == NULL) {
 		return 0;
 	}
-	for (i = 0; i < set->npaths; i++) {
-		const struct probe_job *j = NULL;
+	for (k = 0; set->job.state == PROBE_LATE && k < set->sp.ntodo; k++) {
+		struct share_record r = { .tid = set->tid[k] };
+		char state = '?';
+		int ret;
 
-		if (set->job_of[i] == SHARE_NO_JOB) {
+		if (r.tid <= 0 || set->answer[k] != 0 ||
+		    share_proc_stat(r.tid, &state, &r.start) != 0) {
 			continue;
 		}
-		j = &set->jobs[set->job_of[i]];
-		if (j->state != PROBE_LATE) {
-			continue;
-		}
-		ret = share_record_add(mem_ctx, &set->recs, &set->nrecs,
-				       j->pid, set->paths[i]);
+		ret = share_records_add(mem_ctx, &set->rs, r,
+					set->paths[set->todo[k]]);
 		if (ret != 0) {
 			return ret;
 		}
 	}
-	if (set->existed || set->nrecs > 0) {
-		(void)share_records_write(mem_ctx, state_dir, set->recs,
-					  set->nrecs);
+	if (set->rs.existed || set->rs.n > 0) {
+		(void)share_records_write(mem_ctx, state_dir, &set->rs);
 	}
 	return 0;
 }
 
 /*
  * The first path, in share order, that is not a directory or did not
- * answer (*fail NULL when there is none).
- * @return 0, or ENOMEM
+ * answer (*fail NULL when there is none).  A path the prober neither
+ * answered nor was late for (it ended without a word on it) is not
+ * judged: EIO, the probe failed, not the directory.
+ * @return 0, EIO or ENOMEM
  */
 static int share_set_failure(TALLOC_CTX *mem_ctx, const struct share_set *set,
 			     struct share_failure **fail)
@@ -511,13 +692,18 @@ static int share_set_failure(TALLOC_CTX *mem_ctx, const struct share_set *set,
 	size_t i;
 
 	for (i = 0; i < set->npaths; i++) {
-		size_t k = set->job_of[i];
-		bool hung = k == SHARE_NO_JOB ||
-			    set->jobs[k].state == PROBE_LATE;
+		bool hung = set->stuck_before[i];
 
-		if (!hung && set->jobs[k].state == PROBE_DONE &&
-		    strcmp(set->jobs[k].out, "1") == 0) {
-			continue;
+		if (!hung) {
+			uint8_t a = set->answer[set->todo_of[i]];
+
+			if (a == SHARE_DIR) {
+				continue;
+			}
+			if (a == 0 && set->job.state != PROBE_LATE) {
+				return EIO;
+			}
+			hung = a == 0;
 		}
 		*fail = talloc_zero(mem_ctx, struct share_failure);
 		if (*fail == NULL) {
@@ -540,7 +726,6 @@ int share_probe(TALLOC_CTX *mem_ctx, const char *state_dir,
 {
 	TALLOC_CTX *tmp_ctx = NULL;
 	struct share_set set = { .paths = paths, .npaths = npaths };
-	int start_err = 0;
 	int ret;
 
 	*fail = NULL;
@@ -550,25 +735,20 @@ int share_probe(TALLOC_CTX *mem_ctx, const char *state_dir,
 	}
 	ret = share_set_read(tmp_ctx, state_dir, &set);
 	if (ret == 0) {
-		ret = share_set_jobs(tmp_ctx, &set);
+		ret = share_set_todo(tmp_ctx, &set);
 	}
-	if (ret != 0) {
-		goto done;
+	if (ret == 0 && set.sp.ntodo > 0) {
+		ret = probe_run_many(tmp_ctx, &set.job, 1, dl, false);
+		if (ret == 0) {
+			share_set_notes(&set);
+		}
 	}
-	/* a failed fork still leaves the probes started before it */
-	start_err = probe_run_many(tmp_ctx, set.jobs, set.njobs, dl, false);
-	if (start_err == ENOMEM) {
-		ret = ENOMEM;
-		goto done;
-	}
-	ret = share_set_record(tmp_ctx, state_dir, &set);
 	if (ret == 0) {
-		ret = start_err;
+		ret = share_set_record(tmp_ctx, state_dir, &set);
 	}
 	if (ret == 0) {
 		ret = share_set_failure(mem_ctx, &set, fail);
 	}
-done:
 	talloc_free(tmp_ctx);
 	return ret;
 }

@@ -83,23 +83,26 @@ if ! grep -q " $MNT fuse" /proc/mounts || [ ! -d "$MNT/ok" ]; then
 	exit 77
 fi
 
-# Probes of our runs stuck in the kernel: processes of this sandbox
-# (their command line names --state-dir "$STATE") waiting for FUSE.
-# One pgrep finds them, and the shell reads their state without a fork:
-# a loop over every /proc/PID that forked three programs per process
-# took seconds per call on a busy machine (12 s to 114 s for the test).
+# Probes of our runs stuck in the kernel: threads of the prober
+# children of this sandbox (their command line names --state-dir
+# "$STATE") waiting for FUSE.  One pgrep finds the processes, and the
+# shell reads their threads' state without a fork: a loop over every
+# /proc/PID that forked three programs per process took seconds per
+# call on a busy machine (12 s to 114 s for the test).
 STATE_ARGS=(--state-dir "$STATE")
 stuck_probes() {
-	local n=0 p st wchan
+	local n=0 p t st wchan
 	for p in $(pgrep -f -- "--state-dir $STATE"); do
-		st='' wchan=''
-		{ read -r st <"/proc/$p/stat"; } 2>/dev/null
-		{ read -r wchan <"/proc/$p/wchan"; } 2>/dev/null
-		st=${st##*) }
-		if [ "${st%% *}" = D ] || [ "$wchan" = request_wait_answer ]
-		then
-			n=$((n + 1))
-		fi
+		for t in /proc/"$p"/task/*; do
+			st='' wchan=''
+			{ read -r st <"$t/stat"; } 2>/dev/null
+			{ read -r wchan <"$t/wchan"; } 2>/dev/null
+			st=${st##*) }
+			if [ "${st%% *}" = D ] ||
+			   [ "$wchan" = request_wait_answer ]; then
+				n=$((n + 1))
+			fi
+		done
 	done
 	echo "$n"
 }

@@ -194,6 +194,26 @@ static unsigned long long proc_start(pid_t pid, char *state)
 	return strtoull(p, NULL, 10);
 }
 
+/* The process of thread @p tid (Tgid in /proc/TID/status), or -1. */
+static pid_t proc_tgid(pid_t tid)
+{
+	char path[64];
+	char line[256];
+	FILE *f = NULL;
+	long tgid = -1;
+
+	snprintf(path, sizeof(path), "/proc/%d/status", (int)tid);
+	f = fopen(path, "r");
+	assert_non_null(f);
+	while (fgets(line, sizeof(line), f) != NULL) {
+		if (sscanf(line, "Tgid: %ld", &tgid) == 1) {
+			break;
+		}
+	}
+	fclose(f);
+	return (pid_t)tgid;
+}
+
 static char *read_text(TALLOC_CTX *ctx, const char *path)
 {
 	char buf[4096];
@@ -368,30 +388,111 @@ static void test_probe_failures_in_order(void **state)
 	talloc_free(ctx);
 }
 
+/*
+ * 10,000 paths: more answers than a pipe holds (64 KiB), so the prober
+ * must wait for the reader, never drop an answer or turn "could not
+ * report" into "not available" (issue 17: 8,193 shares failed so).
+ */
+#define MANY_PATHS 10000
+
 static void test_probe_many(void **state)
 {
 	struct env *e = *state;
 	TALLOC_CTX *ctx = talloc_new(NULL);
 	struct share_failure *fail = NULL;
-	const char *paths[200];
+	const char **paths = talloc_array(ctx, const char *, MANY_PATHS);
 	size_t i;
 
 	/* every answer arrives; how fast is make bench's question, not a
 	 * test's (a loaded machine made a time limit here fail) */
-	for (i = 0; i < 200; i++) {
+	for (i = 0; i < MANY_PATHS; i++) {
 		paths[i] = mkdir_in(ctx, e, talloc_asprintf(ctx, "s%zu", i));
 	}
-	assert_int_equal(probe(ctx, e->state, paths, 200, 10000, &fail), 0);
+	assert_int_equal(probe(ctx, e->state, paths, MANY_PATHS, 10000,
+			       &fail), 0);
 	assert_null(fail);
 	assert_no_children();
 
 	/* the last one missing is still found */
-	assert_int_equal(rmdir(paths[199]), 0);
-	assert_int_equal(probe(ctx, e->state, paths, 200, 10000, &fail), 0);
+	assert_int_equal(rmdir(paths[MANY_PATHS - 1]), 0);
+	assert_int_equal(probe(ctx, e->state, paths, MANY_PATHS, 10000,
+			       &fail), 0);
 	assert_non_null(fail);
-	assert_string_equal(fail->path, paths[199]);
+	assert_string_equal(fail->path, paths[MANY_PATHS - 1]);
+	assert_false(fail->hung);
 	assert_no_children();
-	remove_all(e, paths, 200);
+	remove_all(e, paths, MANY_PATHS);
+	talloc_free(ctx);
+}
+
+/*
+ * Ten hung paths among healthy ones: more than the prober's first
+ * threads, so it must add threads when they stall.  Each hung path is
+ * recorded with its own thread, stuck in the kernel; no healthy path
+ * is recorded; the first hung one in share order is named.
+ */
+static void test_probe_many_hung(void **state)
+{
+	struct env *e = *state;
+	TALLOC_CTX *ctx = talloc_new(NULL);
+	struct share_failure *fail = NULL;
+	const char *paths[30];
+	char *probes = mkpath(ctx, e, "state/share_probes");
+	char *hung = hung_mount(ctx, e);
+	char *text = NULL;
+	char *line = NULL;
+	char *save = NULL;
+	pid_t tids[10];
+	pid_t prober = -1;
+	size_t nrec = 0;
+	size_t i;
+	size_t j;
+
+	if (hung == NULL) {
+		talloc_free(ctx);
+		skip();
+	}
+	for (i = 0; i < 30; i++) {
+		paths[i] = i % 3 == 1 ?
+			talloc_asprintf(ctx, "%s%zu", hung, i) :
+			mkdir_in(ctx, e, talloc_asprintf(ctx, "ok%zu", i));
+	}
+	assert_int_equal(probe(ctx, e->state, paths, 30, HANG_MS, &fail), 0);
+	assert_non_null(fail);
+	assert_true(fail->hung);
+	assert_string_equal(fail->path, paths[1]);
+
+	text = read_text(ctx, probes);
+	assert_non_null(text);
+	for (line = strtok_r(text, "\n", &save); line != NULL;
+	     line = strtok_r(NULL, "\n", &save)) {
+		int tid = 0;
+		int off = 0;
+		unsigned long long start = 0;
+		char st = '?';
+
+		assert_true(nrec < 10);
+		assert_int_equal(sscanf(line, "%d %llu %n", &tid, &start,
+					&off), 2);
+		/* a hung path, with a thread of its own, stuck */
+		assert_non_null(strstr(line + off, "/hung/share"));
+		assert_int_equal(proc_start((pid_t)tid, &st), start);
+		assert_int_equal(st, 'D');
+		for (j = 0; j < nrec; j++) {
+			assert_int_not_equal(tids[j], tid);
+		}
+		/* all threads of one prober */
+		if (prober == -1) {
+			prober = proc_tgid((pid_t)tid);
+		}
+		assert_int_equal(proc_tgid((pid_t)tid), prober);
+		tids[nrec++] = (pid_t)tid;
+	}
+	assert_int_equal(nrec, 10);
+
+	hung_unmount(e);
+	assert_int_equal(waitpid(prober, NULL, 0), prober);
+	assert_no_children();
 	talloc_free(ctx);
 }
 
@@ -512,9 +613,10 @@ static void test_past_deadline_answers(void **state)
 
 /*
  * A probe that does not answer by the deadline (its stat() sleeps on a
- * hung mount) is left behind, not waited for, and recorded with its
- * PID; the next run reports it at once; once it ends, it is probed
- * again.
+ * hung mount) is left behind, not waited for, and recorded with the ID
+ * of its thread in the prober child (the prober's other thread answered
+ * the healthy path); the next run reports it at once; once it ends, it
+ * is probed again.
  */
 static void test_unanswered_recorded(void **state)
 {
@@ -526,6 +628,7 @@ static void test_unanswered_recorded(void **state)
 	char *hung = NULL;
 	char *text = NULL;
 	int pid = 0;
+	pid_t prober;
 	unsigned long long start = 0;
 	char st = '?';
 	int off = 0;
@@ -564,9 +667,11 @@ static void test_unanswered_recorded(void **state)
 	assert_true(fail->hung);
 	assert_string_equal(read_text(ctx, probes), text);
 
-	/* the mount comes back (aborted): the probe ends, is reaped here */
+	/* the mount comes back (aborted): the prober ends, is reaped here */
+	prober = proc_tgid((pid_t)pid);
+	assert_true(prober > 0 && prober != (pid_t)pid && prober != getpid());
 	hung_unmount(e);
-	assert_int_equal(waitpid(pid, NULL, 0), pid);
+	assert_int_equal(waitpid(prober, NULL, 0), prober);
 	assert_no_children();
 	paths[1] = paths[0];
 	assert_int_equal(probe(ctx, e->state, paths, 2, 10000, &fail), 0);
@@ -670,6 +775,8 @@ int main(void)
 						env_setup, env_teardown),
 		cmocka_unit_test_setup_teardown(test_probe_many, env_setup,
 						env_teardown),
+		cmocka_unit_test_setup_teardown(test_probe_many_hung,
+						env_setup, env_teardown),
 		cmocka_unit_test_setup_teardown(test_stuck_record, env_setup,
 						env_teardown),
 		cmocka_unit_test_setup_teardown(test_past_deadline_answers,
