@@ -391,14 +391,19 @@ static int probe_collect(TALLOC_CTX *mem_ctx, struct probe_reader *rd,
 		if (running == 0 || left <= 0) {
 			return 0;
 		}
-		if (left > wait_ms) {
-			left = wait_ms;
-		}
 		if (rd->eof) {
-			(void)poll(NULL, 0, (int)left);
+			/*
+			 * Every writer has closed the pipe: the children
+			 * are exiting, which takes microseconds, so look
+			 * again soon (no back-off).
+			 */
+			(void)poll(NULL, 0, 1);
 		} else {
 			struct pollfd p = { .fd = rd->fd, .events = POLLIN };
 
+			if (left > wait_ms) {
+				left = wait_ms;
+			}
 			/* wakes up at once for an answer; exits are polled */
 			(void)poll(&p, 1, (int)left);
 		}
