@@ -24,7 +24,7 @@ const struct port_checker *const compat_checkers[] = {
 	NULL,
 };
 
-bool compat_addr_has_port(const char *addr, size_t len, uint16_t port)
+bool compat_addr_port(const char *addr, size_t len, uint16_t *port)
 {
 	const char *colon = NULL;
 	unsigned long v = 0;
@@ -52,7 +52,17 @@ bool compat_addr_has_port(const char *addr, size_t len, uint16_t port)
 			return false;
 		}
 	}
-	return v == port;
+	*port = (uint16_t)v;
+	return true;
+}
+
+bool compat_port_listed(compat_listening_fn fn, const char *output,
+			uint16_t port)
+{
+	struct port_set set = { { 0 } };
+
+	fn(output, &set);
+	return port_set_has(&set, port);
 }
 
 static bool compat_blank(char c)
@@ -87,35 +97,42 @@ bool compat_field(const char *p, const char *end, unsigned col,
 	}
 }
 
-/* What compat_table_listens() looks for in a line. */
+/* What compat_table_listening() looks for, and where it puts it. */
 struct compat_listen {
 	unsigned state_col;
 	unsigned addr_col;
-	uint16_t port;
+	struct port_set *set;
 };
 
-/* A LISTEN line whose local address has the port? */
+/* A LISTEN line: its local address's port into the set. */
 static bool compat_listen_line(const char *line, const char *end,
 			       const void *arg)
 {
 	const struct compat_listen *want = arg;
 	const char *f = NULL;
 	size_t flen = 0;
+	uint16_t port;
 
-	return compat_field(line, end, want->state_col, &f, &flen) &&
-	       flen == 6 && memcmp(f, "LISTEN", 6) == 0 &&
-	       compat_field(line, end, want->addr_col, &f, &flen) &&
-	       compat_addr_has_port(f, flen, want->port);
+	if (compat_field(line, end, want->state_col, &f, &flen) &&
+	    flen == 6 && memcmp(f, "LISTEN", 6) == 0 &&
+	    compat_field(line, end, want->addr_col, &f, &flen) &&
+	    compat_addr_port(f, flen, &port)) {
+		port_set_add(want->set, port);
+	}
+	/* every line */
+	return false;
 }
 
-bool compat_table_listens(const char *output, unsigned state_col,
-			  unsigned addr_col, uint16_t port)
+void compat_table_listening(const char *output, unsigned state_col,
+			    unsigned addr_col, struct port_set *set)
 {
 	struct compat_listen want = {
-		.state_col = state_col, .addr_col = addr_col, .port = port,
+		.state_col = state_col, .addr_col = addr_col, .set = set,
 	};
 
-	return util_any_line(output, compat_listen_line, &want);
+	if (output != NULL) {
+		(void)util_any_line(output, compat_listen_line, &want);
+	}
 }
 
 /* Append a stream to the evidence, cut to COMPAT_MAX_EVIDENCE bytes. */
@@ -155,12 +172,13 @@ static char *compat_cmdline(TALLOC_CTX *mem_ctx, const char *const *argv)
 int compat_run_checker(TALLOC_CTX *mem_ctx, const struct checker_env *env,
 		       const char *const *argv,
 		       bool (*understood)(const char *output),
-		       bool (*parse)(const char *output, uint16_t port),
+		       compat_listening_fn listening,
 		       const uint16_t *ports, size_t nports,
 		       struct check_result *res)
 {
 	TALLOC_CTX *tmp_ctx = NULL;
 	struct run_result *rr = NULL;
+	struct port_set *set = NULL;
 	struct deadline fallback;
 	const struct deadline *dl = NULL;
 	char *cmd = NULL;
@@ -227,8 +245,14 @@ int compat_run_checker(TALLOC_CTX *mem_ctx, const struct checker_env *env,
 	}
 
 	res->status = CHECK_OK;
+	set = talloc_zero(tmp_ctx, struct port_set);
+	if (set == NULL) {
+		ret = ENOMEM;
+		goto done;
+	}
+	listening(rr->out, set);
 	for (i = 0; i < nports; i++) {
-		if (!parse(rr->out, ports[i])) {
+		if (!port_set_has(set, ports[i])) {
 			res->status = CHECK_FAIL;
 			res->port = ports[i];
 			break;

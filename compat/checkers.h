@@ -32,25 +32,52 @@ extern const struct port_checker *const compat_checkers[];
  */
 void ctdb_log_fallbacks(const struct tcpport_answer *ans);
 
+/* A set of TCP ports, one bit each (8 KiB). */
+struct port_set {
+	uint64_t bits[65536 / 64];
+};
+
+static inline void port_set_add(struct port_set *set, uint16_t port)
+{
+	set->bits[port / 64] |= UINT64_C(1) << (port % 64);
+}
+
+static inline bool port_set_has(const struct port_set *set, uint16_t port)
+{
+	return (set->bits[port / 64] >> (port % 64)) & 1;
+}
+
 /**
- * @brief Pure parsers of each tool's output: is @p port listening?
- * nmap: the "Ports:" field lists "P/open/tcp//".  netstat/ss: a LISTEN
- * line has local address ADDR:P for any IPv4 or IPv6 address.
+ * @brief Pure parsers of each tool's output: add every listening port
+ * to @p set, in one pass over the output (so that checking n ports
+ * costs one pass, not n).  nmap: the "Ports:" field lists
+ * "P/open/tcp//".  netstat/ss: a LISTEN line has local address ADDR:P
+ * for any IPv4 or IPv6 address.  NULL output: nothing.
  */
-bool nmap_parse(const char *output, uint16_t port);
-bool netstat_parse(const char *output, uint16_t port);
-bool ss_parse(const char *output, uint16_t port);
+typedef void (*compat_listening_fn)(const char *output, struct port_set *set);
+void nmap_listening(const char *output, struct port_set *set);
+void netstat_listening(const char *output, struct port_set *set);
+void ss_listening(const char *output, struct port_set *set);
+
+/**
+ * @brief Whether @p fn finds @p port listening in @p output (one port:
+ * for tests and fuzzing).
+ */
+bool compat_port_listed(compat_listening_fn fn, const char *output,
+			uint16_t port);
 
 /*
  * Shared by the external checkers (compat/checkers.c).
  */
 
 /**
- * @brief True when a local address as netstat or ss prints it
+ * @brief The port of a local address as netstat or ss prints it
  * ("0.0.0.0:445", ":::445", "[::1]:445", "*:445",
- * "192.168.1.2%eth0:445") of @p len bytes ends in exactly ":PORT".
+ * "192.168.1.2%eth0:445") of @p len bytes: the digits after the last
+ * ':'.
+ * @return false when it does not end in ":PORT"
  */
-bool compat_addr_has_port(const char *addr, size_t len, uint16_t port);
+bool compat_addr_port(const char *addr, size_t len, uint16_t *port);
 
 /**
  * @brief Field @p col (0-based) of the line [p, end), fields separated
@@ -61,23 +88,23 @@ bool compat_field(const char *p, const char *end, unsigned col,
 		  const char **field, size_t *len);
 
 /**
- * @brief True when a table of sockets has a line whose (0-based)
- * whitespace-separated field @p state_col is "LISTEN" and whose field
- * @p addr_col is a local address with @p port.
+ * @brief Add to @p set the port of every line of a table of sockets
+ * whose (0-based) whitespace-separated field @p state_col is "LISTEN"
+ * and whose field @p addr_col is a local address.
  */
-bool compat_table_listens(const char *output, unsigned state_col,
-			  unsigned addr_col, uint16_t port);
+void compat_table_listening(const char *output, unsigned state_col,
+			    unsigned addr_col, struct port_set *set);
 
 /**
  * @brief Run one external checker: argv within env->deadline, then
- * @p understood on its stdout (false: cannot run) and @p parse for each
- * port in order.  Fills @p res as struct port_checker's check() does.
+ * @p understood on its stdout (false: cannot run) and @p listening
+ * once; the first port in order that it does not list fails.  Fills @p res as struct port_checker's check() does.
  * @return 0, or ENOMEM
  */
 int compat_run_checker(TALLOC_CTX *mem_ctx, const struct checker_env *env,
 		       const char *const *argv,
 		       bool (*understood)(const char *output),
-		       bool (*parse)(const char *output, uint16_t port),
+		       compat_listening_fn listening,
 		       const uint16_t *ports, size_t nports,
 		       struct check_result *res);
 

@@ -12,13 +12,9 @@
 #define NETSTAT_ADDR_COL 3
 #define NETSTAT_STATE_COL 5
 
-bool netstat_parse(const char *output, uint16_t port)
+void netstat_listening(const char *output, struct port_set *set)
 {
-	if (output == NULL) {
-		return false;
-	}
-	return compat_table_listens(output, NETSTAT_STATE_COL,
-				    NETSTAT_ADDR_COL, port);
+	compat_table_listening(output, NETSTAT_STATE_COL, NETSTAT_ADDR_COL, set);
 }
 
 /* The column header line? */
@@ -43,7 +39,7 @@ static int netstat_check(TALLOC_CTX *mem_ctx, const struct checker_env *env,
 	};
 
 	return compat_run_checker(mem_ctx, env, argv, netstat_understood,
-				  netstat_parse, ports, nports, res);
+				  netstat_listening, ports, nports, res);
 }
 
 const struct port_checker checker_netstat = {

@@ -10,6 +10,7 @@
  * Only listeners reachable on 127.0.0.1 are seen.
  */
 #include <errno.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -42,51 +43,66 @@ static const char *nmap_ports_field(const char *line, const char *end,
 	return NULL;
 }
 
-/* What nmap_open_line() looks for: "P/open/tcp//". */
-struct nmap_want {
-	char entry[32];
-	size_t len;
-};
+/*
+ * The port of a "Ports:" entry [f, end) that reads "P/open/tcp//..."
+ * (P written as nmap writes it: no sign, no leading zero).
+ */
+static bool nmap_open_entry(const char *f, const char *end, uint16_t *port)
+{
+	static const char open_tcp[] = "/open/tcp//";
+	const size_t olen = sizeof(open_tcp) - 1;
+	unsigned long v = 0;
+	const char *p = f;
 
-/* A "Host:" line whose "Ports:" field lists the wanted entry? */
+	while (p < end && *p >= '0' && *p <= '9' && p - f < 5) {
+		v = v * 10 + (unsigned long)(*p - '0');
+		p++;
+	}
+	if (p == f || (*f == '0' && p - f > 1) || v > 65535 ||
+	    (size_t)(end - p) < olen || memcmp(p, open_tcp, olen) != 0) {
+		return false;
+	}
+	*port = (uint16_t)v;
+	return true;
+}
+
+/* A "Host:" line: every open TCP port of its "Ports:" field. */
 static bool nmap_open_line(const char *line, const char *end,
 			   const void *arg)
 {
-	const struct nmap_want *want = arg;
+	struct port_set *set = (struct port_set *)(uintptr_t)arg;
 	const char *fend = NULL;
 	const char *f = nmap_ports_field(line, end, &fend);
 
 	while (f != NULL && f < fend) {
 		const char *comma = NULL;
+		uint16_t port;
 
 		/* entries are separated by ", " */
 		while (f < fend && *f == ' ') {
 			f++;
 		}
+		if (f == fend) {
+			break;
+		}
 		comma = memchr(f, ',', (size_t)(fend - f));
 		if (comma == NULL) {
 			comma = fend;
 		}
-		if ((size_t)(comma - f) >= want->len &&
-		    memcmp(f, want->entry, want->len) == 0) {
-			return true;
+		if (nmap_open_entry(f, comma, &port)) {
+			port_set_add(set, port);
 		}
 		f = comma + 1;
 	}
+	/* every line */
 	return false;
 }
 
-bool nmap_parse(const char *output, uint16_t port)
+void nmap_listening(const char *output, struct port_set *set)
 {
-	struct nmap_want want;
-
-	if (output == NULL) {
-		return false;
+	if (output != NULL) {
+		(void)util_any_line(output, nmap_open_line, set);
 	}
-	snprintf(want.entry, sizeof(want.entry), "%u/open/tcp//",
-		 (unsigned)port);
-	want.len = strlen(want.entry);
-	return util_any_line(output, nmap_open_line, &want);
 }
 
 /* A "Host:" line with a "Ports:" field? */
@@ -135,7 +151,7 @@ static int nmap_check(TALLOC_CTX *mem_ctx, const struct checker_env *env,
 	}
 	argv[7] = list;
 	ret = compat_run_checker(mem_ctx, env, argv, nmap_understood,
-				 nmap_parse, ports, nports, res);
+				 nmap_listening, ports, nports, res);
 	talloc_free(list);
 	return ret;
 }

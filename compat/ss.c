@@ -14,12 +14,9 @@
 #define SS_STATE_COL 0
 #define SS_ADDR_COL 3
 
-bool ss_parse(const char *output, uint16_t port)
+void ss_listening(const char *output, struct port_set *set)
 {
-	if (output == NULL) {
-		return false;
-	}
-	return compat_table_listens(output, SS_STATE_COL, SS_ADDR_COL, port);
+	compat_table_listening(output, SS_STATE_COL, SS_ADDR_COL, set);
 }
 
 /* True when [p, p + len) is all digits. */
@@ -81,7 +78,7 @@ static int ss_check(TALLOC_CTX *mem_ctx, const struct checker_env *env,
 		"ss", "-l", "-t", "-n", "-H", NULL
 	};
 
-	return compat_run_checker(mem_ctx, env, argv, ss_understood, ss_parse,
+	return compat_run_checker(mem_ctx, env, argv, ss_understood, ss_listening,
 				  ports, nports, res);
 }
 

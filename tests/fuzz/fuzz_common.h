@@ -13,6 +13,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "compat/checkers.h"
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 static inline char *fuzz_string(const uint8_t *data, size_t size)
@@ -32,7 +34,7 @@ static inline char *fuzz_string(const uint8_t *data, size_t size)
  * endian), the rest is the tool's output.
  */
 static inline int fuzz_port_parser(const uint8_t *data, size_t size,
-				   bool (*parse)(const char *, uint16_t))
+				   compat_listening_fn listening)
 {
 	uint16_t port;
 	char *s = NULL;
@@ -42,7 +44,7 @@ static inline int fuzz_port_parser(const uint8_t *data, size_t size,
 	}
 	port = (uint16_t)((data[0] << 8) | data[1]);
 	s = fuzz_string(data + 2, size - 2);
-	(void)parse(s, port);
+	(void)compat_port_listed(listening, s, port);
 	free(s);
 	return 0;
 }

@@ -1,5 +1,5 @@
 /*
- * libFuzzer: netstat_parse().  The first two bytes are the port (big
+ * libFuzzer: netstat_listening().  The first two bytes are the port (big
  * endian), the rest is the tool's output.
  */
 #include "compat/checkers.h"
@@ -7,5 +7,5 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	return fuzz_port_parser(data, size, netstat_parse);
+	return fuzz_port_parser(data, size, netstat_listening);
 }

@@ -1,5 +1,5 @@
 /*
- * libFuzzer: nmap_parse().  The first two bytes are the port (big
+ * libFuzzer: nmap_listening().  The first two bytes are the port (big
  * endian), the rest is the tool's output.
  */
 #include "compat/checkers.h"
@@ -7,5 +7,5 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	return fuzz_port_parser(data, size, nmap_parse);
+	return fuzz_port_parser(data, size, nmap_listening);
 }

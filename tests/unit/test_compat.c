@@ -47,15 +47,15 @@ static char *read_fixture(TALLOC_CTX *mem_ctx, const char *name)
 }
 
 struct parse_case {
-	bool (*parse)(const char *output, uint16_t port);
+	compat_listening_fn parse;
 	const char *file;
 	uint16_t port;
 	bool listening;
 };
 
-#define NM nmap_parse
-#define NS netstat_parse
-#define SS ss_parse
+#define NM nmap_listening
+#define NS netstat_listening
+#define SS ss_listening
 
 static const struct parse_case parse_cases[] = {
 	/* IPv4: 0.0.0.0:445 127.0.0.1:139 0.0.0.0:44500
@@ -132,7 +132,7 @@ static void test_parse_fixtures(void **state)
 		const struct parse_case *c = &parse_cases[i];
 		TALLOC_CTX *mem_ctx = talloc_new(NULL);
 		char *text = read_fixture(mem_ctx, c->file);
-		bool got = c->parse(text, c->port);
+		bool got = compat_port_listed(c->parse, text, c->port);
 
 		if (got != c->listening) {
 			fail_msg("%s port %u: got %d, want %d", c->file,
@@ -143,7 +143,7 @@ static void test_parse_fixtures(void **state)
 }
 
 struct text_case {
-	bool (*parse)(const char *output, uint16_t port);
+	compat_listening_fn parse;
 	const char *text;
 	uint16_t port;
 	bool listening;
@@ -183,6 +183,15 @@ static const struct text_case text_cases[] = {
 	{ NM, "# 445/open/tcp//\n", 445, false },
 	{ NM, "Host: 127.0.0.1 ()\tStatus: Up 445/open/tcp//\n", 445, false },
 	{ NM, "", 445, false },
+	/* written as nmap writes it: no leading zero, no sign */
+	{ NM, "Host: 127.0.0.1 ()\tPorts: 0445/open/tcp//x///\n", 445, false },
+	{ NM, "Host: 127.0.0.1 ()\tPorts: +445/open/tcp//x///\n", 445, false },
+	{ NM, "Host: 127.0.0.1 ()\tPorts: 65536/open/tcp//x///\n", 0, false },
+	{ NM, "Host: 127.0.0.1 ()\tPorts: 0/open/tcp//x///\n", 0, true },
+	/* the last entry of a field, and of a second Host line */
+	{ NM, "Host: ::1 ()\tPorts: 1/closed/tcp//x///\n"
+	      "Host: 127.0.0.1 ()\tPorts: 1/closed/tcp//x///, "
+	      "65535/open/tcp//x///\n", 65535, true },
 };
 
 static void test_parse_text(void **state)
@@ -191,7 +200,7 @@ static void test_parse_text(void **state)
 
 	for (i = 0; i < sizeof(text_cases) / sizeof(text_cases[0]); i++) {
 		const struct text_case *c = &text_cases[i];
-		bool got = c->parse(c->text, c->port);
+		bool got = compat_port_listed(c->parse, c->text, c->port);
 
 		if (got != c->listening) {
 			fail_msg("case %zu \"%s\" port %u: got %d, want %d", i,
@@ -223,9 +232,10 @@ static void test_addr_has_port(void **state)
 	size_t i;
 
 	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-		bool got = compat_addr_has_port(cases[i].addr,
-						strlen(cases[i].addr),
-						cases[i].port);
+		uint16_t port = 0;
+		bool got = compat_addr_port(cases[i].addr,
+					    strlen(cases[i].addr), &port) &&
+			   port == cases[i].port;
 
 		if (got != cases[i].want) {
 			fail_msg("%s port %u: got %d", cases[i].addr,
