@@ -99,7 +99,19 @@ $(B)/tests/helpers/hangfs: tests/helpers/hangfs.c
 		$(shell $(PKG_CONFIG) --cflags fuse3) -o $@ $< \
 		$(shell $(PKG_CONFIG) --libs fuse3)
 
-unit-tests: $(UNIT_BIN) $(HELPER_BIN)
+# The front-end with the test hooks of cmd/checktcpport.c compiled in
+# (CTDB_TEST_PROC_ROOT, CTDB_TEST_TCPPORT_METHOD): for the test suite
+# only; build/ctdb has no such hooks.
+HOOKS_OBJ := $(filter-out $(B)/cmd/checktcpport.o,$(CMD_OBJ)) \
+	     $(B)/tests/hooks/checktcpport.o
+$(B)/tests/hooks/checktcpport.o: cmd/checktcpport.c
+	@mkdir -p $(@D)
+	$(CC) $(CPPFLAGS) -DCTDB_TEST_HOOKS=1 $(CFLAGS) $(WARNFLAGS) -MMD -MP \
+		-c -o $@ $<
+$(B)/tests/ctdb-hooks: $(HOOKS_OBJ) $(B)/libchecks.a
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+unit-tests: $(UNIT_BIN) $(HELPER_BIN) $(B)/tests/ctdb-hooks
 
 # The whole suite: unit (cmocka), scenario (stubs on PATH, real sockets),
 # integration (real smbd, winbindd, ctdbd; root) and cluster (three

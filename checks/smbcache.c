@@ -33,6 +33,7 @@
  */
 #include <ctype.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -61,6 +62,9 @@
 struct smbcache_fileid {
 	char *path;
 	bool missing;
+	bool special;		/* there, but neither a regular file nor a
+				 * directory (a FIFO, a device): testparm
+				 * may wait for ever reading it */
 	unsigned long long dev, ino, size, mtime_ns, ctime_ns;
 };
 
@@ -125,6 +129,7 @@ static int smbcache_add_file(TALLOC_CTX *mem_ctx,
 		f->missing = true;
 		return 0;
 	}
+	f->special = !S_ISREG(sb.st_mode) && !S_ISDIR(sb.st_mode);
 	f->dev = (unsigned long long)sb.st_dev;
 	f->ino = (unsigned long long)sb.st_ino;
 	f->size = (unsigned long long)sb.st_size;
@@ -174,7 +179,8 @@ static int smbcache_collect(TALLOC_CTX *mem_ctx, struct smbcache_fileid **files,
 	if (tmp_ctx == NULL) {
 		return ENOMEM;
 	}
-	if (util_read_file(tmp_ctx, path, 0, SMBCACHE_MAX_FILE, &text,
+	/* O_NONBLOCK: a FIFO must not hold up the walk */
+	if (util_read_file(tmp_ctx, path, O_NONBLOCK, SMBCACHE_MAX_FILE, &text,
 			   &len) != 0) {
 		/* recorded as it is (or as missing): nothing to follow */
 		ret = 0;
@@ -422,6 +428,7 @@ static int smbcache_walk_child(struct probe_sink *sink,
 	struct smbcache_fileid *files = NULL;
 	size_t nfiles = 0;
 	char *text = NULL;
+	size_t i;
 	int ret;
 
 	if (tmp_ctx == NULL) {
@@ -433,6 +440,12 @@ static int smbcache_walk_child(struct probe_sink *sink,
 		goto done;
 	}
 	text = smbcache_files_text(talloc_strdup(tmp_ctx, ""), files, nfiles);
+	for (i = 0; text != NULL && i < nfiles; i++) {
+		if (files[i].special) {
+			text = talloc_asprintf_append_buffer(
+				text, "# special %s\n", files[i].path);
+		}
+	}
 	if (text == NULL) {
 		ret = ENOMEM;
 		goto done;
@@ -444,7 +457,8 @@ done:
 }
 
 /*
- * Parse the walk child's "# file" / "# missing" lines.
+ * Parse the walk child's "# file" / "# missing" lines, and the
+ * "# special PATH" lines that mark files already listed.
  * @param[out] files talloc child of @p mem_ctx
  * @return 0, EIO (a line that is neither), ENOMEM
  */
@@ -454,6 +468,7 @@ static int smbcache_parse_walk(TALLOC_CTX *mem_ctx, const char *out,
 	struct smbcache_fileid *arr = NULL;
 	char **lines = NULL;
 	size_t n = 0;
+	size_t nf = 0;
 	size_t i;
 	int ret;
 
@@ -464,7 +479,19 @@ static int smbcache_parse_walk(TALLOC_CTX *mem_ctx, const char *out,
 	arr = talloc_zero_array(mem_ctx, struct smbcache_fileid,
 				n > 0 ? n : 1);
 	for (i = 0; arr != NULL && ret == 0 && i < n; i++) {
-		ret = smbcache_parse_fileid(arr, lines[i], &arr[i]);
+		const char *special = lines[i] + strlen("# special ");
+		size_t k;
+
+		if (!util_starts_with(lines[i], "# special ")) {
+			ret = smbcache_parse_fileid(arr, lines[i],
+						    &arr[nf++]);
+			continue;
+		}
+		for (k = 0; k < nf; k++) {
+			if (strcmp(arr[k].path, special) == 0) {
+				arr[k].special = true;
+			}
+		}
 	}
 	talloc_free(lines);
 	if (arr == NULL || ret != 0) {
@@ -472,7 +499,7 @@ static int smbcache_parse_walk(TALLOC_CTX *mem_ctx, const char *out,
 		return (arr == NULL || ret == ENOMEM) ? ENOMEM : EIO;
 	}
 	*files = arr;
-	*nfiles = n;
+	*nfiles = nf;
 	return 0;
 }
 
@@ -624,7 +651,8 @@ static int smbcache_read(TALLOC_CTX *mem_ctx, const char *path,
 		ret = errno;
 		goto done;
 	}
-	ret = util_read_file(tmp_ctx, path, 0, SMBCACHE_MAX_FILE, &text, &len);
+	ret = util_read_file(tmp_ctx, path, O_NONBLOCK | O_NOFOLLOW,
+			     SMBCACHE_MAX_FILE, &text, &len);
 	if (ret != 0) {
 		goto done;
 	}
@@ -743,6 +771,40 @@ static int smbcache_fresh(TALLOC_CTX *mem_ctx,
 		st->source = SMBCACHE_OLD_CACHE;
 		st->timed_out = true;
 		*conf = *old_conf;
+	}
+	return 0;
+}
+
+/*
+ * Before a refresh with an old cache: smb.conf (where the old cache
+ * says it is) or a file it includes that is a FIFO or a device would
+ * hold testparm until its deadline, every run.  Such a configuration
+ * fails at once, as a refresh that failed ("testparm not run: ...").
+ * @return EIO (st->testparm_err set), 0 (nothing odd, or the walk
+ *         could not tell: testparm decides), ENOMEM
+ */
+static int smbcache_special_files(TALLOC_CTX *mem_ctx, TALLOC_CTX *err_ctx,
+				  const char *config_file,
+				  const struct deadline *dl,
+				  struct smbcache_status *st)
+{
+	struct smbcache_fileid *files = NULL;
+	size_t nfiles = 0;
+	size_t i;
+	int ret;
+
+	ret = smbcache_walk(mem_ctx, config_file, 0, dl, &files, &nfiles);
+	if (ret != 0) {
+		return ret == ENOMEM ? ENOMEM : 0;
+	}
+	for (i = 0; i < nfiles; i++) {
+		if (!files[i].special) {
+			continue;
+		}
+		st->testparm_err = talloc_asprintf(
+			err_ctx, "testparm not run: \"%s\" is not a regular "
+			"file", files[i].path);
+		return st->testparm_err == NULL ? ENOMEM : EIO;
 	}
 	return 0;
 }
@@ -889,8 +951,15 @@ int smbcache_load(TALLOC_CTX *mem_ctx, const struct smbcache_opts *opts,
 		}
 	}
 
-	ret = smbcache_testparm(tmp_ctx, mem_ctx, opts->deadline, &res,
-				&start_ns, st);
+	if (old_conf != NULL && old_conf->config_file != NULL) {
+		ret = smbcache_special_files(tmp_ctx, mem_ctx,
+					     old_conf->config_file,
+					     opts->deadline, st);
+	}
+	if (ret == 0) {
+		ret = smbcache_testparm(tmp_ctx, mem_ctx, opts->deadline,
+					&res, &start_ns, st);
+	}
 	if (ret == EIO) {
 		if (old_conf != NULL) {
 			st->source = SMBCACHE_OLD_CACHE;

@@ -26,14 +26,16 @@ static bool checktcpport_looks_negative(const char *s)
 }
 
 /*
- * Test hooks, for the test suite only (not user features, not in the
- * man page):
+ * Test hooks, compiled only into the test suite's build of the
+ * front-end (build/tests/ctdb-hooks, -DCTDB_TEST_HOOKS): not user
+ * features, not in the man page, and ignored by the installed tool.
  *   CTDB_TEST_PROC_ROOT=DIR        read DIR/net/tcp{,6} instead of /proc
  *                                  and skip netlink, so that tests can
  *                                  exercise the /proc path on fixtures;
  *   CTDB_TEST_TCPPORT_METHOD=bind  skip netlink and /proc, forcing the
  *                                  bind probe.
  */
+#ifdef CTDB_TEST_HOOKS
 static void checktcpport_test_hooks(struct tcpport_opts *opts)
 {
 	const char *root = getenv("CTDB_TEST_PROC_ROOT");
@@ -52,6 +54,12 @@ static void checktcpport_test_hooks(struct tcpport_opts *opts)
 		     "(CTDB_TEST_TCPPORT_METHOD=bind)");
 	}
 }
+#else
+static void checktcpport_test_hooks(struct tcpport_opts *opts)
+{
+	(void)opts;
+}
+#endif
 
 static int checktcpport_run(TALLOC_CTX *mem_ctx,
 			    const struct cmd_globals *globals, int argc,

@@ -31,6 +31,30 @@ check "within the deadline ($(((t1 - t0) / 1000000)) ms)" \
 	[ $(((t1 - t0) / 1000000)) -lt 2000 ]
 rm -f "$CTDB_BASE/script.options"
 
+define_test "an include of a FIFO: the old cache at once, not a hung testparm"
+export FAKE_TESTPARM_INCLUDES=yes
+mkfifo "$SB/fifo.conf"
+cp "$FAKE_SMBCONF" "$SB/smb.conf.good"
+smbconf_global "include = $SB/fifo.conf"
+touch -d '-5 seconds' "$FAKE_SMBCONF"
+sleep 0.2
+required_result 0 <<EOT
+WARNING: smb.conf cache update failed - using old cache file
+testparm not run: "$SB/fifo.conf" is not a regular file
+EOT
+t0=$(now_ms)
+simple_test --timeout 2
+ok_null
+simple_test --timeout 2
+t1=$(now_ms)
+check "two runs without waiting for testparm ($((t1 - t0)) ms)" \
+	[ $((t1 - t0)) -lt 1000 ]
+cp "$SB/smb.conf.good" "$FAKE_SMBCONF"
+touch -d '-5 seconds' "$FAKE_SMBCONF"
+rm -f "$SB/fifo.conf" "$STATE"/smb.conf.cache.warned
+unset FAKE_TESTPARM_INCLUDES
+sleep 0.2
+
 define_test "a configuration file over 1 MiB is skipped with a WARNING"
 head -c 1100000 /dev/zero | tr '\0' '#' >"$CTDB_BASE/script.options"
 required_result 0 "WARNING: cannot read configuration file \"$CTDB_BASE/script.options\" (File too large) - skipped"

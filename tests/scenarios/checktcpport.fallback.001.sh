@@ -3,12 +3,34 @@
 # then the bind probe as a last resort.  -v says on stdout why each
 # method was not used (the DEBUG lines were dropped before issue 16,
 # item 6).  Test hooks: CTDB_TEST_PROC_ROOT=DIR reads DIR/net/tcp{,6}
-# and skips netlink; CTDB_TEST_TCPPORT_METHOD=bind skips both.
+# and skips netlink; CTDB_TEST_TCPPORT_METHOD=bind skips both.  They
+# exist only in the test build of the front-end (tests/ctdb-hooks);
+# the installed one ignores them.
 . "$(dirname "$0")/lib/unit.sh"
 
 fixture="$top/tests/unit/data/tcpport/proc"
+hooks="$top/${BUILD_DIR:-build}/tests/ctdb-hooks"
 
 setup
+
+define_test "the installed front-end has no test hooks"
+listen_ports 1
+mkdir -p "$SB/fifo-root/net" && mkfifo "$SB/fifo-root/net/tcp"
+for root in "$fixture" "$SB/fifo-root"; do
+	export CTDB_TEST_PROC_ROOT=$root
+	required_result 98 "port $PORT1: listening on 127.0.0.1:$PORT1 (netlink)"
+	command_test checktcpport -v "$PORT1"
+done
+unset CTDB_TEST_PROC_ROOT
+CTDB_TEST_TCPPORT_METHOD=bind command_test checktcpport -v "$PORT1"
+stop_listeners
+
+if [ ! -x "$hooks" ]; then
+	not_ok "$hooks missing: make unit-tests builds it"
+	finish
+	exit 1
+fi
+CTDB_FRONTEND=$hooks
 
 define_test "/proc fallback: the fixture's listeners, IPv4 and IPv6"
 export CTDB_TEST_PROC_ROOT="$fixture"
