@@ -13,7 +13,9 @@
 #include <linux/sock_diag.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/time.h>
@@ -75,6 +77,51 @@ static void tcpport_answer_reset(struct tcpport_answer *ans)
 	}
 }
 
+static int tcpport_index_cmp(const void *a, const void *b, void *arg)
+{
+	const uint16_t *ports = arg;
+	uint16_t x = ports[*(const size_t *)a];
+	uint16_t y = ports[*(const size_t *)b];
+
+	return (x > y) - (x < y);
+}
+
+/*
+ * The first place in ans->by_port (sorted on first use) whose port is
+ * @p port or more: every listening socket is looked up in O(log n),
+ * not compared with every port asked.
+ * @return the place, or SIZE_MAX on ENOMEM
+ */
+static size_t tcpport_answer_find(struct tcpport_answer *ans,
+				  const uint16_t *ports, uint16_t port)
+{
+	size_t lo = 0;
+	size_t hi = ans->nports;
+	size_t i;
+
+	if (ans->by_port == NULL) {
+		ans->by_port = talloc_array(ans, size_t, hi > 0 ? hi : 1);
+		if (ans->by_port == NULL) {
+			return SIZE_MAX;
+		}
+		for (i = 0; i < hi; i++) {
+			ans->by_port[i] = i;
+		}
+		qsort_r(ans->by_port, hi, sizeof(size_t), tcpport_index_cmp,
+			(void *)(uintptr_t)ports);
+	}
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (ports[ans->by_port[mid]] < port) {
+			lo = mid + 1;
+		} else {
+			hi = mid;
+		}
+	}
+	return lo;
+}
+
 /*
  * One listener found at printable address @p addr, port @p port: mark
  * the requested ports it matches.
@@ -82,15 +129,16 @@ static void tcpport_answer_reset(struct tcpport_answer *ans)
 static int tcpport_answer_add(struct tcpport_answer *ans, const uint16_t *ports,
 		      uint16_t port, const char *addr)
 {
-	size_t i;
+	size_t k = tcpport_answer_find(ans, ports, port);
 
-	for (i = 0; i < ans->nports; i++) {
+	if (k == SIZE_MAX) {
+		return ENOMEM;
+	}
+	for (; k < ans->nports && ports[ans->by_port[k]] == port; k++) {
+		size_t i = ans->by_port[k];
 		char *word = NULL;
 		char *grown = NULL;
 
-		if (ports[i] != port) {
-			continue;
-		}
 		ans->listening[i] = true;
 		if (ans->naddrs[i] > TCPPORT_MAX_ADDRS) {
 			continue;	/* enough to show, and "..." said */

@@ -43,6 +43,8 @@ struct tcpport_answer {
 					 * or NULL (not for TCPPORT_BIND); at
 					 * most TCPPORT_MAX_ADDRS, then "..." */
 	unsigned *naddrs;		/* [nports]: words in addrs[] */
+	size_t *by_port;		/* internal: [nports] indexes of the
+					 * ports asked, sorted by port */
 	/*
 	 * Why the methods before @method did not decide, for the caller
 	 * to word: an errno, or 0 where the method was not tried (opts)

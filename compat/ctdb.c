@@ -119,7 +119,7 @@ static int ctdb_check(TALLOC_CTX *mem_ctx, const struct checker_env *env,
 	res->status = CHECK_OK;
 	ev = talloc_strdup(tmp_ctx, "");
 	for (i = 0; ev != NULL && i < nports; i++) {
-		ev = talloc_asprintf_append(
+		ev = talloc_asprintf_append_buffer(
 			ev, "%sctdb checktcpport %u: listening%s%s (%s)",
 			i > 0 ? "\n" : "", (unsigned)ports[i],
 			ans->addrs[i] != NULL ? " on " : "",

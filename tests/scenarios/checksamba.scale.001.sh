@@ -49,23 +49,23 @@ timed 5 --timeout 5
 rm -rf "$SB/shares"
 printf '[global]\n' >"$FAKE_SMBCONF"
 
-define_test "10,000 listening ports through ss and netstat: in time"
+define_test "10,000 listening ports through each checker: in time"
 ulimit -n 20000
 listen_ports 10000
 check "10,000 listeners" [ "$(wc -w <"$SB/ports")" -eq 10000 ]
 smbconf_global "smb ports = $(cat "$SB/ports")"
 touch -d '-5 seconds' "$FAKE_SMBCONF"
 ok_null
-for c in ss netstat; do
+for c in ctdb ss netstat; do
 	timed 2 --checkers "$c" --timeout 2
 done
 
-define_test "10,000 listening ports and a closed one: named by ss and netstat"
+define_test "10,000 listening ports and a closed one: named by each checker"
 closed=$(free_port)
 smbconf_global "smb ports = $(cat "$SB/ports") $closed"
 touch -d '-5 seconds' "$FAKE_SMBCONF"
 required_result 1 "ERROR: samba tcp port $closed is not responding"
-for c in ss netstat; do
+for c in ctdb ss netstat; do
 	timed 2 --checkers "$c" --timeout 2
 done
 finish

@@ -261,6 +261,39 @@ static struct tcpport_answer *answer_for(TALLOC_CTX *mem_ctx, size_t n)
 	return ans;
 }
 
+/*
+ * Ports asked for out of order and twice: each place is answered (the
+ * answer looks sockets up by port in a sorted index).
+ */
+static void test_parse_diag_unsorted(void **state)
+{
+	TALLOC_CTX *ctx = talloc_new(NULL);
+	static const uint16_t ports[] = { 9000, 445, 139, 445, 1, 65535 };
+	struct tcpport_answer *ans = answer_for(ctx, 6);
+	struct diag_buf *b = talloc_zero(ctx, struct diag_buf);
+	bool done = false;
+	bool intr = false;
+
+	diag_put_sock(b, 0, 7, 99, AF_INET, "0.0.0.0", 65535, TCP_LISTEN);
+	diag_put_sock(b, 0, 7, 99, AF_INET, "0.0.0.0", 445, TCP_LISTEN);
+	diag_put_sock(b, 0, 7, 99, AF_INET, "0.0.0.0", 1, TCP_LISTEN);
+	diag_put_sock(b, 0, 7, 99, AF_INET, "0.0.0.0", 444, TCP_LISTEN);
+	diag_put_done(b, 7, 99, 0);
+	assert_int_equal(tcpport_parse_diag(ans, ports, b->data, b->len, 7,
+					    99, &done, &intr), 0);
+	assert_true(done);
+	assert_false(ans->listening[0]);
+	assert_true(ans->listening[1]);
+	assert_false(ans->listening[2]);
+	assert_true(ans->listening[3]);
+	assert_true(ans->listening[4]);
+	assert_true(ans->listening[5]);
+	assert_string_equal(ans->addrs[1], "0.0.0.0:445");
+	assert_string_equal(ans->addrs[3], "0.0.0.0:445");
+	assert_string_equal(ans->addrs[5], "0.0.0.0:65535");
+	talloc_free(ctx);
+}
+
 static void test_parse_diag(void **state)
 {
 	TALLOC_CTX *ctx = talloc_new(NULL);
@@ -970,6 +1003,7 @@ int main(void)
 		cmocka_unit_test(test_parse_port_table),
 		cmocka_unit_test(test_parse_proc_line_table),
 		cmocka_unit_test(test_parse_diag),
+		cmocka_unit_test(test_parse_diag_unsorted),
 		cmocka_unit_test(test_parse_diag_partial_and_intr),
 		cmocka_unit_test(test_parse_diag_errors),
 		cmocka_unit_test(test_proc_fixture),
