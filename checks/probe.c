@@ -355,6 +355,13 @@ static int probe_start_all(struct probe_job *jobs, struct probe_slot *slots,
 			sink.fd = pfd[1];
 			sink.index = (uint32_t)i;
 			sink.len = 0;
+			/*
+			 * The reading end is the parent's alone: a child
+			 * holding it would, once the parent has gone, fill
+			 * the pipe and wait for ever instead of getting
+			 * EPIPE.
+			 */
+			close(pfd[0]);
 			(void)sigprocmask(SIG_SETMASK, &old, NULL);
 			probe_child(&sink, devnull, &jobs[i]);
 		}

@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <pthread.h>
 #include <setjmp.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -116,6 +117,13 @@ static int sleep_forever(struct probe_sink *sink, void *private_data)
 		pause();
 	}
 	return 0;
+}
+
+/* Late on purpose, then more than a pipe holds. */
+static int late_then_write(struct probe_sink *sink, void *private_data)
+{
+	poll(NULL, 0, 3 * LATE_MS);
+	return write_forever(sink, private_data);
 }
 
 /* Many children at once, outputs of every size, none mixed up. */
@@ -281,6 +289,40 @@ static void test_late(void **state)
 }
 
 /* A deadline already passed still gives answers PROBE_GRACE_MS. */
+/*
+ * A late child that writes after the parent has stopped reading must
+ * end (EPIPE, SIGPIPE), not wait for ever on a full pipe: it must not
+ * hold the reading end itself (20,000 share probes of an old version
+ * hung so for good).
+ */
+static void test_late_writer_ends(void **state)
+{
+	TALLOC_CTX *ctx = talloc_new(NULL);
+	struct probe_job job = { .fn = late_then_write };
+	struct deadline dl;
+	int64_t t0;
+	pid_t got = 0;
+
+	deadline_init_ms(&dl, LATE_MS);
+	assert_int_equal(probe_run_many(ctx, &job, 1, &dl, false), 0);
+	assert_int_equal(job.state, PROBE_LATE);
+	t0 = util_now_ms();
+	while (got == 0 && util_now_ms() - t0 < 5000) {
+		got = waitpid(job.pid, NULL, WNOHANG);
+		if (got == 0) {
+			poll(NULL, 0, 10);
+		}
+	}
+	if (got == 0) {
+		(void)kill(job.pid, SIGKILL);
+		(void)waitpid(job.pid, NULL, 0);
+		fail_msg("the late writer still runs after 5 s");
+	}
+	assert_int_equal(got, job.pid);
+	assert_no_children();
+	talloc_free(ctx);
+}
+
 static void test_grace(void **state)
 {
 	TALLOC_CTX *ctx = talloc_new(NULL);
@@ -355,6 +397,7 @@ int main(void)
 		cmocka_unit_test(test_many_outputs),
 		cmocka_unit_test(test_failures),
 		cmocka_unit_test(test_late),
+		cmocka_unit_test(test_late_writer_ends),
 		cmocka_unit_test(test_grace),
 		cmocka_unit_test(test_needs_heap),
 	};
