@@ -466,6 +466,7 @@ static int monitor_ports(struct monitor *m, TALLOC_CTX *mem_ctx)
 	struct chain_outcome *out = NULL;
 	uint16_t *ports = m->v->ports;
 	size_t nports = m->v->nports;
+	size_t nentries = m->v->port_entries;
 	char *bad = NULL;
 	char *subject = NULL;
 	int ret;
@@ -475,7 +476,8 @@ static int monitor_ports(struct monitor *m, TALLOC_CTX *mem_ctx)
 	}
 	tcp.deadline = &m->dl;
 	if (!m->v->ports_given) {
-		ret = smbconf_ports(mem_ctx, m->conf, &ports, &nports, &bad);
+		ret = smbconf_ports(mem_ctx, m->conf, &ports, &nports,
+				    &nentries, &bad);
 		if (ret == EINVAL) {
 			m->res->value = talloc_strdup(m->res, bad);
 			return monitor_fail(m, step, MONITOR_FAIL_SMB_PORTS,
@@ -485,6 +487,10 @@ static int monitor_ports(struct monitor *m, TALLOC_CTX *mem_ctx)
 			return monitor_fail_errno(m, step, MONITOR_FAIL_ERRNO,
 						  ret);
 		}
+	}
+	if (nports == 0 && nentries > 0) {
+		/* only quic and the like: nothing TCP to check */
+		return monitor_fail(m, step, MONITOR_FAIL_NO_TCP_PORTS, NULL);
 	}
 	if (nports == 0) {
 		return monitor_fail(m, step, MONITOR_FAIL_NO_PORTS, NULL);

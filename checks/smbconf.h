@@ -44,14 +44,38 @@ int smbconf_parse_testparm(TALLOC_CTX *mem_ctx, const char *out,
 			   const char *err, struct smbconf **conf);
 
 /**
+ * @brief Read a list of ports and transports as upstream CTDB reads
+ * "server smb transports" (commit cbcc94be543): entries separated by
+ * spaces, tabs, newlines and/or commas; a plain number N is TCP port N,
+ * "tcp" 445, "nbt" 139, "tcp:N" and "nbt:N" N.  Other entries ("quic",
+ * "quic:N", modifiers such as "+quic") are not TCP listeners and are
+ * skipped.  Duplicates are kept once, in first-seen order.
+ * @param[in]  strict  true for CTDB_SAMBA_CHECK_PORTS and --ports: an
+ *                     entry that is neither a port nor a known transport
+ *                     (tcp, nbt, quic, optionally with a modifier) is
+ *                     EINVAL; false for smb.conf: it is skipped
+ * @param[out] ports   talloc child of @p mem_ctx, NULL when none
+ * @param[out] nentries how many entries the list had, TCP or not (may
+ *                     be NULL)
+ * @param[out] bad     the offending entry on EINVAL (may be NULL)
+ * @return 0, EINVAL (a bad port number anywhere), ENOMEM
+ */
+int smbconf_parse_transports(TALLOC_CTX *mem_ctx, const char *s, bool strict,
+			     uint16_t **ports, size_t *nports,
+			     size_t *nentries, char **bad);
+
+/**
  * @brief The ports smbd listens on: "server smb transports" when set
- * (tcp = 445, nbt = 139, tcp:N / nbt:N = N, other entries ignored),
- * else "smb ports", else "445 139".  Duplicates once.
+ * (smbconf_parse_transports(), not strict), else "smb ports" (plain
+ * numbers, as before Samba 4.23), else "445 139".  Duplicates once.
+ * *nports is 0 with *nentries > 0 when nothing TCP is left.
+ * @param[out] nentries how many entries the list had (may be NULL)
  * @param[out] bad the offending word on EINVAL
  * @return 0, EINVAL, ENOMEM
  */
 int smbconf_ports(TALLOC_CTX *mem_ctx, const struct smbconf *conf,
-		  uint16_t **ports, size_t *nports, char **bad);
+		  uint16_t **ports, size_t *nports, size_t *nentries,
+		  char **bad);
 
 /**
  * @brief Stderr lines that make the configuration unclean in strict
