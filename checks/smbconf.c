@@ -174,6 +174,11 @@ static int smbconf_parse_out_line(struct smbconf *c, const char *line,
 			ret = smbconf_set(c, &c->smb_ports, value);
 		} else if (smbconf_param_eq(name, "server smb transports")) {
 			ret = smbconf_set(c, &c->transports, value);
+		} else if (smbconf_param_eq(name, "path")) {
+			util_unquote(value);
+			ret = smbconf_set(c, &c->global_path, value);
+		} else if (smbconf_param_eq(name, "available")) {
+			c->global_unavailable = smbconf_false_word(value);
 		}
 	} else if (*cur != NULL) {
 		if (smbconf_param_eq(name, "path")) {
@@ -183,8 +188,10 @@ static int smbconf_parse_out_line(struct smbconf *c, const char *line,
 			if ((*cur)->path == NULL) {
 				ret = ENOMEM;
 			}
+			(*cur)->own_path = true;
 		} else if (smbconf_param_eq(name, "available")) {
 			(*cur)->available = !smbconf_false_word(value);
+			(*cur)->own_available = true;
 		}
 	}
 done:
@@ -222,6 +229,35 @@ static int smbconf_parse_text(struct smbconf_parser *p, const char *text)
 	return ret;
 }
 
+/*
+ * What a share does not set itself it takes from [global]: testparm
+ * prints a share's parameter only where it differs from [global]'s.
+ * [homes] without a path of its own serves each user's home directory,
+ * never [global]'s path.
+ * @return 0, or ENOMEM
+ */
+static int smbconf_inherit(struct smbconf *c)
+{
+	size_t i;
+
+	for (i = 0; i < c->nshares; i++) {
+		struct smb_share *s = &c->shares[i];
+
+		if (!s->own_available) {
+			s->available = !c->global_unavailable;
+		}
+		if (s->own_path || util_is_blank(c->global_path) ||
+		    strcasecmp(s->name, "homes") == 0) {
+			continue;
+		}
+		s->path = talloc_strdup(c->shares, c->global_path);
+		if (s->path == NULL) {
+			return ENOMEM;
+		}
+	}
+	return 0;
+}
+
 int smbconf_parse_testparm(TALLOC_CTX *mem_ctx, const char *out,
 			   const char *err, struct smbconf **conf)
 {
@@ -236,6 +272,9 @@ int smbconf_parse_testparm(TALLOC_CTX *mem_ctx, const char *out,
 	if (ret == 0) {
 		p.is_stdout = true;
 		ret = smbconf_parse_text(&p, out);
+	}
+	if (ret == 0) {
+		ret = smbconf_inherit(p.c);
 	}
 	if (ret != 0) {
 		talloc_free(p.c);

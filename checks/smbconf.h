@@ -15,8 +15,16 @@
 
 struct smb_share {
 	char *name;		/* section name */
-	char *path;		/* "path =" value, quotes removed, or NULL */
-	bool available;		/* false for "available = no" */
+	/*
+	 * The effective path, quotes removed, or NULL: the section's own
+	 * "path =", else [global]'s (testparm prints a share's path only
+	 * where it differs from [global]'s), except for [homes]
+	 */
+	char *path;
+	bool available;		/* false for "available = no", own or
+				 * [global]'s */
+	bool own_path;		/* the section sets path itself */
+	bool own_available;	/* ... and available */
 };
 
 struct smbconf {
@@ -25,6 +33,8 @@ struct smbconf {
 	char *security;		/* [global] security, or NULL */
 	char *smb_ports;	/* [global] smb ports, or NULL */
 	char *transports;	/* [global] server smb transports, or NULL */
+	char *global_path;	/* [global] path, quotes removed, or NULL */
+	bool global_unavailable;	/* [global] available = no */
 	struct smb_share *shares;	/* every section but [global] */
 	size_t nshares;
 	char **dirty_stdout;	/* stdout lines starting WARNING/ERROR/Unknown */

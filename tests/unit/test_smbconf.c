@@ -225,6 +225,62 @@ static void test_parse_edge_cases(void **state)
 	talloc_free(ctx);
 }
 
+/* A share without a path of its own uses [global]'s (issue 12). */
+static void test_parse_global_path(void **state)
+{
+	TALLOC_CTX *ctx = talloc_new(NULL);
+	struct smbconf *c = NULL;
+	const char *out =
+		"[global]\n"
+		"\tlogon path = \\\\%N\\%U\\profile\n"
+		"\tusershare path = /var/lib/samba/usershares\n"
+		"\tpath = \"/srv/glob\"\n"
+		"[a]\n"
+		"\tread only = No\n"
+		"[b]\n"
+		"\tpath = /srv/b\n"
+		"[Homes]\n"
+		"\tbrowseable = No\n"
+		"[off]\n"
+		"\tavailable = No\n"
+		"[empty]\n"
+		"\tpath = \n";
+	const char *off =
+		"[global]\n"
+		"\tavailable = No\n"
+		"\tpath = /srv/glob\n"
+		"[a]\n"
+		"[on]\n"
+		"\tavailable = Yes\n";
+
+	assert_int_equal(smbconf_parse_testparm(ctx, out, NULL, &c), 0);
+	assert_string_equal(c->global_path, "/srv/glob");
+	assert_int_equal(c->nshares, 5);
+	assert_string_equal(find_share(c, "a")->path, "/srv/glob");
+	assert_false(find_share(c, "a")->own_path);
+	assert_true(find_share(c, "a")->available);
+	assert_string_equal(find_share(c, "b")->path, "/srv/b");
+	assert_true(find_share(c, "b")->own_path);
+	/* [homes] serves home directories, never [global]'s path */
+	assert_null(find_share(c, "Homes")->path);
+	assert_string_equal(find_share(c, "off")->path, "/srv/glob");
+	assert_false(find_share(c, "off")->available);
+	/* an explicit empty path stays empty */
+	assert_string_equal(find_share(c, "empty")->path, "");
+
+	/* available = no in [global] holds where a share does not say */
+	assert_int_equal(smbconf_parse_testparm(ctx, off, NULL, &c), 0);
+	assert_false(find_share(c, "a")->available);
+	assert_true(find_share(c, "on")->available);
+	assert_string_equal(find_share(c, "on")->path, "/srv/glob");
+
+	/* no [global] path: nothing to inherit */
+	assert_int_equal(smbconf_parse_testparm(ctx, "[global]\n[a]\n",
+						NULL, &c), 0);
+	assert_null(find_share(c, "a")->path);
+	talloc_free(ctx);
+}
+
 struct ports_case {
 	const char *smb_ports;
 	const char *transports;
@@ -414,6 +470,7 @@ int main(void)
 		cmocka_unit_test(test_parse_transports),
 		cmocka_unit_test(test_parse_dirty_stdout),
 		cmocka_unit_test(test_parse_edge_cases),
+		cmocka_unit_test(test_parse_global_path),
 		cmocka_unit_test(test_param_eq),
 		cmocka_unit_test(test_ports_table),
 		cmocka_unit_test(test_transports_strict),
