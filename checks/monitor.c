@@ -445,6 +445,9 @@ static int monitor_shares(struct monitor *m, TALLOC_CTX *mem_ctx)
 	return 0;
 }
 
+/* At most this many lines of winbind's answer follow its ERROR line */
+#define MONITOR_WINBIND_LINES 10
+
 /* Was samba started less than CTDB_SAMBA_STARTUP_GRACE seconds ago? */
 static bool monitor_just_started(const struct monitor *m)
 {
@@ -532,8 +535,24 @@ static int monitor_winbind(struct monitor *m, TALLOC_CTX *mem_ctx)
 
 	ret = winbind_ping(mem_ctx, &m->dl, &alive, &detail);
 	if (ret != 0 || !alive) {
-		if (detail != NULL) {
-			clog(CLOG_DEBUG, "%s", detail);
+		/*
+		 * What went wrong follows the ERROR line at every level,
+		 * as upstream's 49.winbind prints wbinfo -p's output: the
+		 * libwbclient error, or wbinfo's status and output
+		 */
+		char *line = NULL;
+		char *save = NULL;
+		size_t n = 0;
+
+		if (ret != 0) {
+			detail = talloc_asprintf(mem_ctx, "winbind ping: %s",
+						 strerror(ret));
+		}
+		for (line = detail != NULL ?
+			    strtok_r(detail, "\n", &save) : NULL;
+		     line != NULL && n < MONITOR_WINBIND_LINES;
+		     line = strtok_r(NULL, "\n", &save), n++) {
+			monitor_detail(m, line);
 		}
 		return monitor_fail(m, "winbind", MONITOR_FAIL_WINBIND, NULL);
 	}
