@@ -14,6 +14,7 @@
 
 #include "checks/config.h"
 #include "checks/log.h"
+#include "checks/smbconf.h"
 #include "checks/util.h"
 
 /*
@@ -1041,8 +1042,9 @@ static int config_convert(TALLOC_CTX *mem_ctx, const char *name,
 		return config_config_check(value, &v->config_check);
 	}
 	if (strcmp(name, "CTDB_SAMBA_CHECK_PORTS") == 0) {
-		int ret = util_parse_port_list(mem_ctx, value, &v->ports,
-					       &v->nports, &bad);
+		int ret = smbconf_parse_transports(mem_ctx, value, true,
+						   &v->ports, &v->nports,
+						   &v->port_entries, &bad);
 
 		if (v == &scratch) {
 			TALLOC_FREE(v->ports);

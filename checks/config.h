@@ -153,8 +153,9 @@ struct config_values {
 	bool skip_share_check;		/* CTDB_SAMBA_SKIP_SHARE_CHECK=yes */
 	const char *checkers;		/* CTDB_TCP_PORT_CHECKERS or default */
 	bool ports_given;		/* CTDB_SAMBA_CHECK_PORTS is set */
-	uint16_t *ports;		/* its ports (may be none) */
+	uint16_t *ports;		/* its TCP ports (may be none) */
 	size_t nports;
+	size_t port_entries;		/* its entries, TCP or not */
 };
 
 /* The checker chain when CTDB_TCP_PORT_CHECKERS is unset */

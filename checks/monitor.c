@@ -445,6 +445,9 @@ static int monitor_shares(struct monitor *m, TALLOC_CTX *mem_ctx)
 	return 0;
 }
 
+/* At most this many lines of winbind's answer follow its ERROR line */
+#define MONITOR_WINBIND_LINES 10
+
 /* Was samba started less than CTDB_SAMBA_STARTUP_GRACE seconds ago? */
 static bool monitor_just_started(const struct monitor *m)
 {
@@ -466,6 +469,7 @@ static int monitor_ports(struct monitor *m, TALLOC_CTX *mem_ctx)
 	struct chain_outcome *out = NULL;
 	uint16_t *ports = m->v->ports;
 	size_t nports = m->v->nports;
+	size_t nentries = m->v->port_entries;
 	char *bad = NULL;
 	char *subject = NULL;
 	int ret;
@@ -475,7 +479,8 @@ static int monitor_ports(struct monitor *m, TALLOC_CTX *mem_ctx)
 	}
 	tcp.deadline = &m->dl;
 	if (!m->v->ports_given) {
-		ret = smbconf_ports(mem_ctx, m->conf, &ports, &nports, &bad);
+		ret = smbconf_ports(mem_ctx, m->conf, &ports, &nports,
+				    &nentries, &bad);
 		if (ret == EINVAL) {
 			m->res->value = talloc_strdup(m->res, bad);
 			return monitor_fail(m, step, MONITOR_FAIL_SMB_PORTS,
@@ -485,6 +490,10 @@ static int monitor_ports(struct monitor *m, TALLOC_CTX *mem_ctx)
 			return monitor_fail_errno(m, step, MONITOR_FAIL_ERRNO,
 						  ret);
 		}
+	}
+	if (nports == 0 && nentries > 0) {
+		/* only quic and the like: nothing TCP to check */
+		return monitor_fail(m, step, MONITOR_FAIL_NO_TCP_PORTS, NULL);
 	}
 	if (nports == 0) {
 		return monitor_fail(m, step, MONITOR_FAIL_NO_PORTS, NULL);
@@ -526,8 +535,24 @@ static int monitor_winbind(struct monitor *m, TALLOC_CTX *mem_ctx)
 
 	ret = winbind_ping(mem_ctx, &m->dl, &alive, &detail);
 	if (ret != 0 || !alive) {
-		if (detail != NULL) {
-			clog(CLOG_DEBUG, "%s", detail);
+		/*
+		 * What went wrong follows the ERROR line at every level,
+		 * as upstream's 49.winbind prints wbinfo -p's output: the
+		 * libwbclient error, or wbinfo's status and output
+		 */
+		char *line = NULL;
+		char *save = NULL;
+		size_t n = 0;
+
+		if (ret != 0) {
+			detail = talloc_asprintf(mem_ctx, "winbind ping: %s",
+						 strerror(ret));
+		}
+		for (line = detail != NULL ?
+			    strtok_r(detail, "\n", &save) : NULL;
+		     line != NULL && n < MONITOR_WINBIND_LINES;
+		     line = strtok_r(NULL, "\n", &save), n++) {
+			monitor_detail(m, line);
 		}
 		return monitor_fail(m, "winbind", MONITOR_FAIL_WINBIND, NULL);
 	}

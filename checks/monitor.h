@@ -59,6 +59,7 @@ enum monitor_failure {
 	MONITOR_FAIL_SHARE,		/* path, hung, seconds */
 	MONITOR_FAIL_SMB_PORTS,		/* value: a bad smb.conf port word */
 	MONITOR_FAIL_NO_PORTS,		/* nothing to check */
+	MONITOR_FAIL_NO_TCP_PORTS,	/* entries, but none of them TCP */
 	MONITOR_FAIL_PORT,		/* port, startup_grace */
 	MONITOR_FAIL_NO_CHECKERS,	/* value: the chain */
 	MONITOR_FAIL_WINBIND,

@@ -174,6 +174,11 @@ static int smbconf_parse_out_line(struct smbconf *c, const char *line,
 			ret = smbconf_set(c, &c->smb_ports, value);
 		} else if (smbconf_param_eq(name, "server smb transports")) {
 			ret = smbconf_set(c, &c->transports, value);
+		} else if (smbconf_param_eq(name, "path")) {
+			util_unquote(value);
+			ret = smbconf_set(c, &c->global_path, value);
+		} else if (smbconf_param_eq(name, "available")) {
+			c->global_unavailable = smbconf_false_word(value);
 		}
 	} else if (*cur != NULL) {
 		if (smbconf_param_eq(name, "path")) {
@@ -183,8 +188,10 @@ static int smbconf_parse_out_line(struct smbconf *c, const char *line,
 			if ((*cur)->path == NULL) {
 				ret = ENOMEM;
 			}
+			(*cur)->own_path = true;
 		} else if (smbconf_param_eq(name, "available")) {
 			(*cur)->available = !smbconf_false_word(value);
+			(*cur)->own_available = true;
 		}
 	}
 done:
@@ -222,6 +229,35 @@ static int smbconf_parse_text(struct smbconf_parser *p, const char *text)
 	return ret;
 }
 
+/*
+ * What a share does not set itself it takes from [global]: testparm
+ * prints a share's parameter only where it differs from [global]'s.
+ * [homes] without a path of its own serves each user's home directory,
+ * never [global]'s path.
+ * @return 0, or ENOMEM
+ */
+static int smbconf_inherit(struct smbconf *c)
+{
+	size_t i;
+
+	for (i = 0; i < c->nshares; i++) {
+		struct smb_share *s = &c->shares[i];
+
+		if (!s->own_available) {
+			s->available = !c->global_unavailable;
+		}
+		if (s->own_path || util_is_blank(c->global_path) ||
+		    strcasecmp(s->name, "homes") == 0) {
+			continue;
+		}
+		s->path = talloc_strdup(c->shares, c->global_path);
+		if (s->path == NULL) {
+			return ENOMEM;
+		}
+	}
+	return 0;
+}
+
 int smbconf_parse_testparm(TALLOC_CTX *mem_ctx, const char *out,
 			   const char *err, struct smbconf **conf)
 {
@@ -237,6 +273,9 @@ int smbconf_parse_testparm(TALLOC_CTX *mem_ctx, const char *out,
 		p.is_stdout = true;
 		ret = smbconf_parse_text(&p, out);
 	}
+	if (ret == 0) {
+		ret = smbconf_inherit(p.c);
+	}
 	if (ret != 0) {
 		talloc_free(p.c);
 		return ret;
@@ -250,20 +289,63 @@ int smbconf_parse_testparm(TALLOC_CTX *mem_ctx, const char *out,
 /* ------------------------------------------------------------------ */
 
 /*
- * One "server smb transports" entry: "tcp" and "nbt" name the usual
- * ports, "tcp:N" and "nbt:N" a port of their own.  Anything else
- * (quic, +quic, quic:N, ...) is not a TCP listener: *port stays 0.
+ * The protocol of a transport entry ("tcp", "nbt", "quic", ...) is
+ * @p word up to its ':'.  Is it @p proto?
  */
-static int smbconf_transport_port(const char *word, uint16_t *port)
+static bool smbconf_proto_is(const char *word, size_t plen, const char *proto)
 {
-	const char *colon = strchr(word, ':');
-	size_t plen = colon != NULL ? (size_t)(colon - word) : strlen(word);
-	bool tcp = plen == 3 && strncasecmp(word, "tcp", 3) == 0;
-	bool nbt = plen == 3 && strncasecmp(word, "nbt", 3) == 0;
+	return plen == strlen(proto) && strncasecmp(word, proto, plen) == 0;
+}
+
+/*
+ * One entry of a port or transport list, as upstream reads it (commit
+ * cbcc94be543): a plain number N is TCP port N, "tcp" 445, "nbt" 139,
+ * "tcp:N" and "nbt:N" N.  Any other entry is not a TCP listener: *port
+ * stays 0.  Strict (a variable or option): that entry must still be a
+ * known transport ("quic", "quic:N"), possibly with a list modifier
+ * ("+quic"); in smb.conf, whatever testparm printed is skipped.
+ * @return 0, or EINVAL for a bad port number or (strict) a word that
+ *         is neither a port nor a known transport
+ */
+static int smbconf_transport_port(const char *word, bool strict,
+				  uint16_t *port)
+{
+	const char *colon = NULL;
+	size_t plen;
+	bool tcp, nbt, quic;
 
 	*port = 0;
+	if (isdigit((unsigned char)word[0])) {
+		return util_parse_port(word, port);
+	}
+	if (word[0] == '+' || word[0] == '-') {
+		/* a list modifier: never one of our ports */
+		uint16_t ignored = 0;
+
+		if (!strict) {
+			return 0;
+		}
+		if (word[1] == '+' || word[1] == '-' ||
+		    isdigit((unsigned char)word[1])) {
+			return EINVAL;
+		}
+		return smbconf_transport_port(word + 1, strict, &ignored);
+	}
+	colon = strchr(word, ':');
+	plen = colon != NULL ? (size_t)(colon - word) : strlen(word);
+	tcp = smbconf_proto_is(word, plen, "tcp");
+	nbt = smbconf_proto_is(word, plen, "nbt");
+	quic = smbconf_proto_is(word, plen, "quic");
 	if (!tcp && !nbt) {
-		return 0;
+		uint16_t ignored = 0;
+
+		if (!strict) {
+			return 0;
+		}
+		if (!quic) {
+			return EINVAL;
+		}
+		return colon != NULL ? util_parse_port(colon + 1, &ignored) : 0;
 	}
 	if (colon == NULL) {
 		*port = tcp ? 445 : 139;
@@ -272,12 +354,14 @@ static int smbconf_transport_port(const char *word, uint16_t *port)
 	return util_parse_port(colon + 1, port);
 }
 
-int smbconf_ports(TALLOC_CTX *mem_ctx, const struct smbconf *conf,
-		  uint16_t **ports, size_t *nports, char **bad)
+int smbconf_parse_transports(TALLOC_CTX *mem_ctx, const char *s, bool strict,
+			     uint16_t **ports, size_t *nports,
+			     size_t *nentries, char **bad)
 {
 	TALLOC_CTX *tmp_ctx = NULL;
 	uint16_t *list = NULL;
 	size_t n = 0;
+	size_t entries = 0;
 	char *copy = NULL;
 	char *word = NULL;
 	char *save = NULL;
@@ -285,30 +369,27 @@ int smbconf_ports(TALLOC_CTX *mem_ctx, const struct smbconf *conf,
 
 	*ports = NULL;
 	*nports = 0;
+	if (nentries != NULL) {
+		*nentries = 0;
+	}
 	if (bad != NULL) {
 		*bad = NULL;
 	}
-
-	if (conf == NULL || util_is_blank(conf->transports)) {
-		const char *s = "445 139";
-
-		if (conf != NULL && !util_is_blank(conf->smb_ports)) {
-			s = conf->smb_ports;
-		}
-		return util_parse_port_list(mem_ctx, s, ports, nports, bad);
-	}
-
 	tmp_ctx = talloc_new(mem_ctx);
-	copy = talloc_strdup(tmp_ctx, conf->transports);
-	if (tmp_ctx == NULL || copy == NULL) {
+	if (tmp_ctx == NULL) {
+		return ENOMEM;
+	}
+	copy = talloc_strdup(tmp_ctx, s != NULL ? s : "");
+	if (copy == NULL) {
 		ret = ENOMEM;
 		goto done;
 	}
-	for (word = strtok_r(copy, " \t,", &save); word != NULL;
-	     word = strtok_r(NULL, " \t,", &save)) {
+	for (word = strtok_r(copy, " \t\n,", &save); word != NULL;
+	     word = strtok_r(NULL, " \t\n,", &save)) {
 		uint16_t port = 0;
 
-		ret = smbconf_transport_port(word, &port);
+		entries++;
+		ret = smbconf_transport_port(word, strict, &port);
 		if (ret != 0) {
 			if (bad != NULL) {
 				*bad = talloc_strdup(mem_ctx, word);
@@ -323,10 +404,43 @@ int smbconf_ports(TALLOC_CTX *mem_ctx, const struct smbconf *conf,
 			goto done;
 		}
 	}
-	*ports = talloc_steal(mem_ctx, list);
-	*nports = n;
+	if (n > 0) {
+		*ports = talloc_steal(mem_ctx, list);
+		*nports = n;
+	}
+	if (nentries != NULL) {
+		*nentries = entries;
+	}
 done:
 	talloc_free(tmp_ctx);
+	return ret;
+}
+
+int smbconf_ports(TALLOC_CTX *mem_ctx, const struct smbconf *conf,
+		  uint16_t **ports, size_t *nports, size_t *nentries,
+		  char **bad)
+{
+	const char *s = "445 139";
+	char *word = NULL;
+	int ret;
+
+	if (conf != NULL && !util_is_blank(conf->transports)) {
+		/* Samba 4.23 and later: "smb ports" is its synonym */
+		return smbconf_parse_transports(mem_ctx, conf->transports,
+						false, ports, nports,
+						nentries, bad);
+	}
+	if (conf != NULL && !util_is_blank(conf->smb_ports)) {
+		s = conf->smb_ports;
+	}
+	/* before 4.23: numbers only, as 4.17's script checks them */
+	ret = util_parse_port_list(mem_ctx, s, ports, nports, &word);
+	if (bad != NULL) {
+		*bad = word;
+	}
+	if (nentries != NULL) {
+		*nentries = ret == 0 ? *nports : 0;
+	}
 	return ret;
 }
 

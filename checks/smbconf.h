@@ -15,8 +15,16 @@
 
 struct smb_share {
 	char *name;		/* section name */
-	char *path;		/* "path =" value, quotes removed, or NULL */
-	bool available;		/* false for "available = no" */
+	/*
+	 * The effective path, quotes removed, or NULL: the section's own
+	 * "path =", else [global]'s (testparm prints a share's path only
+	 * where it differs from [global]'s), except for [homes]
+	 */
+	char *path;
+	bool available;		/* false for "available = no", own or
+				 * [global]'s */
+	bool own_path;		/* the section sets path itself */
+	bool own_available;	/* ... and available */
 };
 
 struct smbconf {
@@ -25,6 +33,8 @@ struct smbconf {
 	char *security;		/* [global] security, or NULL */
 	char *smb_ports;	/* [global] smb ports, or NULL */
 	char *transports;	/* [global] server smb transports, or NULL */
+	char *global_path;	/* [global] path, quotes removed, or NULL */
+	bool global_unavailable;	/* [global] available = no */
 	struct smb_share *shares;	/* every section but [global] */
 	size_t nshares;
 	char **dirty_stdout;	/* stdout lines starting WARNING/ERROR/Unknown */
@@ -44,14 +54,38 @@ int smbconf_parse_testparm(TALLOC_CTX *mem_ctx, const char *out,
 			   const char *err, struct smbconf **conf);
 
 /**
+ * @brief Read a list of ports and transports as upstream CTDB reads
+ * "server smb transports" (commit cbcc94be543): entries separated by
+ * spaces, tabs, newlines and/or commas; a plain number N is TCP port N,
+ * "tcp" 445, "nbt" 139, "tcp:N" and "nbt:N" N.  Other entries ("quic",
+ * "quic:N", modifiers such as "+quic") are not TCP listeners and are
+ * skipped.  Duplicates are kept once, in first-seen order.
+ * @param[in]  strict  true for CTDB_SAMBA_CHECK_PORTS and --ports: an
+ *                     entry that is neither a port nor a known transport
+ *                     (tcp, nbt, quic, optionally with a modifier) is
+ *                     EINVAL; false for smb.conf: it is skipped
+ * @param[out] ports   talloc child of @p mem_ctx, NULL when none
+ * @param[out] nentries how many entries the list had, TCP or not (may
+ *                     be NULL)
+ * @param[out] bad     the offending entry on EINVAL (may be NULL)
+ * @return 0, EINVAL (a bad port number anywhere), ENOMEM
+ */
+int smbconf_parse_transports(TALLOC_CTX *mem_ctx, const char *s, bool strict,
+			     uint16_t **ports, size_t *nports,
+			     size_t *nentries, char **bad);
+
+/**
  * @brief The ports smbd listens on: "server smb transports" when set
- * (tcp = 445, nbt = 139, tcp:N / nbt:N = N, other entries ignored),
- * else "smb ports", else "445 139".  Duplicates once.
+ * (smbconf_parse_transports(), not strict), else "smb ports" (plain
+ * numbers, as before Samba 4.23), else "445 139".  Duplicates once.
+ * *nports is 0 with *nentries > 0 when nothing TCP is left.
+ * @param[out] nentries how many entries the list had (may be NULL)
  * @param[out] bad the offending word on EINVAL
  * @return 0, EINVAL, ENOMEM
  */
 int smbconf_ports(TALLOC_CTX *mem_ctx, const struct smbconf *conf,
-		  uint16_t **ports, size_t *nports, char **bad);
+		  uint16_t **ports, size_t *nports, size_t *nentries,
+		  char **bad);
 
 /**
  * @brief Stderr lines that make the configuration unclean in strict

@@ -98,6 +98,10 @@ static char *checksamba_headline(TALLOC_CTX *mem_ctx,
 		return talloc_strdup(mem_ctx, "INTERNAL ERROR: "
 				     "ctdb_check_tcp_ports - no ports "
 				     "specified");
+	case MONITOR_FAIL_NO_TCP_PORTS:
+		/* upstream's words */
+		return talloc_strdup(mem_ctx, "ERROR: Failed to set smb tcp "
+				     "ports");
 	case MONITOR_FAIL_PORT:
 		return talloc_asprintf(mem_ctx, "%s: samba tcp port %u is not "
 				       "responding",
@@ -250,7 +254,8 @@ static int checksamba_run(TALLOC_CTX *mem_ctx,
 			     "(events/legacy/50.samba.script)" },
 		{ .longName = "ports", .argInfo = POPT_ARG_STRING,
 		  .arg = &o.ports, .argDescrip = "LIST",
-		  .descrip = "TCP ports to check (spaces or commas)" },
+		  .descrip = "ports or transports to check: 445, tcp, "
+			     "nbt:1139 ... (spaces or commas)" },
 		{ .longName = "checkers", .argInfo = POPT_ARG_STRING,
 		  .arg = &o.checkers, .argDescrip = "LIST",
 		  .descrip = "port checkers in order: ctdb bind nmap netstat ss" },

@@ -18,6 +18,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct smbconf *conf = NULL;
 	uint16_t *ports = NULL;
 	size_t nports = 0;
+	size_t nentries = 0;
 	char *bad = NULL;
 	const char **paths = NULL;
 	char **lines = NULL;
@@ -28,7 +29,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		if (conf == NULL) {
 			abort();
 		}
-		if (smbconf_ports(mem_ctx, conf, &ports, &nports, &bad) == 0) {
+		if (smbconf_ports(mem_ctx, conf, &ports, &nports, &nentries,
+				  &bad) == 0) {
+			if (nports > nentries) {
+				abort();
+			}
 			for (i = 0; i < nports; i++) {
 				if (ports[i] == 0) {
 					abort();

@@ -1,8 +1,12 @@
-/* libFuzzer: util_parse_port_list(), util_parse_port(), util_parse_uint() */
+/*
+ * libFuzzer: util_parse_port_list(), util_parse_port(), util_parse_uint(),
+ * and smbconf_parse_transports() both ways (smb.conf and strict)
+ */
 #include <errno.h>
 
 #include <talloc.h>
 
+#include "checks/smbconf.h"
 #include "checks/util.h"
 #include "tests/fuzz/fuzz_common.h"
 
@@ -33,6 +37,25 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		}
 	} else if (ret == EINVAL && bad == NULL) {
 		abort();
+	}
+	for (i = 0; i < 2; i++) {
+		size_t nentries = 0;
+
+		bad = NULL;
+		ret = smbconf_parse_transports(mem_ctx, s, i == 1, &ports,
+					       &nports, &nentries, &bad);
+		if (ret == 0) {
+			if (nports > nentries) {
+				abort();
+			}
+			for (j = 0; j < nports; j++) {
+				if (ports[j] == 0) {
+					abort();
+				}
+			}
+		} else if (ret == EINVAL && bad == NULL) {
+			abort();
+		}
 	}
 	if (util_parse_port(s, &port) == 0 && port == 0) {
 		abort();

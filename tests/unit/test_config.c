@@ -641,12 +641,22 @@ static void test_values_defaults(void **state)
 	assert_string_equal(v->checkers, "ss");
 	assert_true(v->skip_share_check);
 
+	/* transports: TCP ones are ports, quic is an entry but no port */
+	assert_int_equal(config_set_option(cfg, "CTDB_SAMBA_CHECK_PORTS",
+					   "tcp:8445 quic nbt"), 0);
+	assert_int_equal(config_get_values(ctx, cfg, true, &v, &bad), 0);
+	assert_int_equal(v->nports, 2);
+	assert_int_equal(v->ports[0], 8445);
+	assert_int_equal(v->ports[1], 139);
+	assert_int_equal(v->port_entries, 3);
+
 	/* a list with no port at all is given, and empty */
 	assert_int_equal(config_set_option(cfg, "CTDB_SAMBA_CHECK_PORTS",
 					   " , "), 0);
 	assert_int_equal(config_get_values(ctx, cfg, true, &v, &bad), 0);
 	assert_true(v->ports_given);
 	assert_int_equal(v->nports, 0);
+	assert_int_equal(v->port_entries, 0);
 	talloc_free(ctx);
 }
 
@@ -675,6 +685,13 @@ static void test_values_invalid(void **state)
 		{ "CTDB_SAMBA_CHECK_PORTS", "70000", false },
 		{ "CTDB_SAMBA_CHECK_PORTS", "0", false },
 		{ "CTDB_SAMBA_CHECK_PORTS", ",", true },
+		/* the transports syntax (issue 12) */
+		{ "CTDB_SAMBA_CHECK_PORTS", "tcp:445 nbt:139", true },
+		{ "CTDB_SAMBA_CHECK_PORTS", "445, nbt:1139", true },
+		{ "CTDB_SAMBA_CHECK_PORTS", "tcp", true },
+		{ "CTDB_SAMBA_CHECK_PORTS", "quic", true },
+		{ "CTDB_SAMBA_CHECK_PORTS", "tcp:x", false },
+		{ "CTDB_SAMBA_CHECK_PORTS", "tcp http", false },
 		/* names without a rule take anything */
 		{ "CTDB_TCP_PORT_CHECKERS", "no such checker", true },
 	};

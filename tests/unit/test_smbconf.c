@@ -129,7 +129,7 @@ static void test_parse_standalone(void **state)
 	/* 4.17 ignores "server smb transports": it is not in stdout */
 	assert_null(c->transports);
 	assert_string_equal(c->smb_ports, "445 4445");
-	assert_int_equal(smbconf_ports(ctx, c, &ports, &nports, &bad), 0);
+	assert_int_equal(smbconf_ports(ctx, c, &ports, &nports, NULL, &bad), 0);
 	assert_int_equal(nports, 2);
 	assert_int_equal(ports[0], 445);
 	assert_int_equal(ports[1], 4445);
@@ -156,7 +156,7 @@ static void test_parse_transports(void **state)
 	assert_null(c->config_file);
 	assert_null(c->server_role);
 	assert_int_equal(c->nstderr, 0);
-	assert_int_equal(smbconf_ports(ctx, c, &ports, &nports, &bad), 0);
+	assert_int_equal(smbconf_ports(ctx, c, &ports, &nports, NULL, &bad), 0);
 	/* tcp, nbt:1139, tcp:8445; quic ignored; TCP again is a dup */
 	assert_int_equal(nports, 3);
 	assert_int_equal(ports[0], 445);
@@ -225,6 +225,62 @@ static void test_parse_edge_cases(void **state)
 	talloc_free(ctx);
 }
 
+/* A share without a path of its own uses [global]'s (issue 12). */
+static void test_parse_global_path(void **state)
+{
+	TALLOC_CTX *ctx = talloc_new(NULL);
+	struct smbconf *c = NULL;
+	const char *out =
+		"[global]\n"
+		"\tlogon path = \\\\%N\\%U\\profile\n"
+		"\tusershare path = /var/lib/samba/usershares\n"
+		"\tpath = \"/srv/glob\"\n"
+		"[a]\n"
+		"\tread only = No\n"
+		"[b]\n"
+		"\tpath = /srv/b\n"
+		"[Homes]\n"
+		"\tbrowseable = No\n"
+		"[off]\n"
+		"\tavailable = No\n"
+		"[empty]\n"
+		"\tpath = \n";
+	const char *off =
+		"[global]\n"
+		"\tavailable = No\n"
+		"\tpath = /srv/glob\n"
+		"[a]\n"
+		"[on]\n"
+		"\tavailable = Yes\n";
+
+	assert_int_equal(smbconf_parse_testparm(ctx, out, NULL, &c), 0);
+	assert_string_equal(c->global_path, "/srv/glob");
+	assert_int_equal(c->nshares, 5);
+	assert_string_equal(find_share(c, "a")->path, "/srv/glob");
+	assert_false(find_share(c, "a")->own_path);
+	assert_true(find_share(c, "a")->available);
+	assert_string_equal(find_share(c, "b")->path, "/srv/b");
+	assert_true(find_share(c, "b")->own_path);
+	/* [homes] serves home directories, never [global]'s path */
+	assert_null(find_share(c, "Homes")->path);
+	assert_string_equal(find_share(c, "off")->path, "/srv/glob");
+	assert_false(find_share(c, "off")->available);
+	/* an explicit empty path stays empty */
+	assert_string_equal(find_share(c, "empty")->path, "");
+
+	/* available = no in [global] holds where a share does not say */
+	assert_int_equal(smbconf_parse_testparm(ctx, off, NULL, &c), 0);
+	assert_false(find_share(c, "a")->available);
+	assert_true(find_share(c, "on")->available);
+	assert_string_equal(find_share(c, "on")->path, "/srv/glob");
+
+	/* no [global] path: nothing to inherit */
+	assert_int_equal(smbconf_parse_testparm(ctx, "[global]\n[a]\n",
+						NULL, &c), 0);
+	assert_null(find_share(c, "a")->path);
+	talloc_free(ctx);
+}
+
 struct ports_case {
 	const char *smb_ports;
 	const char *transports;
@@ -232,26 +288,39 @@ struct ports_case {
 	const char *bad;
 	size_t n;
 	uint16_t ports[4];
+	size_t nentries;
 };
 
 static void test_ports_table(void **state)
 {
 	static const struct ports_case cases[] = {
-		{ NULL, NULL, 0, NULL, 2, { 445, 139 } },
-		{ "", NULL, 0, NULL, 2, { 445, 139 } },
-		{ "445", NULL, 0, NULL, 1, { 445 } },
-		{ "445,139 , 4445", NULL, 0, NULL, 3, { 445, 139, 4445 } },
-		{ "139 139", NULL, 0, NULL, 1, { 139 } },
-		{ "445 abc", NULL, EINVAL, "abc", 0, { 0 } },
-		{ "70000", NULL, EINVAL, "70000", 0, { 0 } },
-		{ "139", "tcp", 0, NULL, 1, { 445 } },
-		{ "139", "nbt", 0, NULL, 1, { 139 } },
-		{ "139", "tcp:8445,nbt:1139", 0, NULL, 2, { 8445, 1139 } },
-		{ "139", "quic", 0, NULL, 0, { 0 } },
-		{ "139", "+quic, quic:443 tcp", 0, NULL, 1, { 445 } },
-		{ "139", "tcp:99999", EINVAL, "tcp:99999", 0, { 0 } },
-		{ "139", "nbt:x", EINVAL, "nbt:x", 0, { 0 } },
-		{ "139", "  ", 0, NULL, 1, { 139 } },
+		{ NULL, NULL, 0, NULL, 2, { 445, 139 }, 2 },
+		{ "", NULL, 0, NULL, 2, { 445, 139 }, 2 },
+		{ "445", NULL, 0, NULL, 1, { 445 }, 1 },
+		{ "445,139 , 4445", NULL, 0, NULL, 3, { 445, 139, 4445 }, 3 },
+		{ "139 139", NULL, 0, NULL, 1, { 139 }, 1 },
+		{ "445 abc", NULL, EINVAL, "abc", 0, { 0 }, 0 },
+		{ "70000", NULL, EINVAL, "70000", 0, { 0 }, 0 },
+		{ ",", NULL, 0, NULL, 0, { 0 }, 0 },
+		{ "139", "tcp", 0, NULL, 1, { 445 }, 1 },
+		{ "139", "nbt", 0, NULL, 1, { 139 }, 1 },
+		{ "139", "tcp:8445,nbt:1139", 0, NULL, 2, { 8445, 1139 }, 2 },
+		{ "139", "quic", 0, NULL, 0, { 0 }, 1 },
+		{ "139", "+quic, quic:443 tcp", 0, NULL, 1, { 445 }, 3 },
+		{ "139", "tcp:99999", EINVAL, "tcp:99999", 0, { 0 }, 0 },
+		{ "139", "nbt:x", EINVAL, "nbt:x", 0, { 0 }, 0 },
+		{ "139", "  ", 0, NULL, 1, { 139 }, 1 },
+		/* Samba 4.23: numbers kept as written (issue 12) */
+		{ NULL, "445", 0, NULL, 1, { 445 }, 1 },
+		{ NULL, "445, 139", 0, NULL, 2, { 445, 139 }, 2 },
+		{ NULL, "445, 8445", 0, NULL, 2, { 445, 8445 }, 2 },
+		{ NULL, "8000, nbt:1139", 0, NULL, 2, { 8000, 1139 }, 2 },
+		{ NULL, "tcp:445, quic, nbt:139", 0, NULL, 2, { 445, 139 }, 3 },
+		{ NULL, "tcp, 445", 0, NULL, 1, { 445 }, 2 },
+		{ NULL, "smtp:25 -tcp +nbt", 0, NULL, 0, { 0 }, 3 },
+		{ NULL, "445 0", EINVAL, "0", 0, { 0 }, 0 },
+		{ NULL, "445x", EINVAL, "445x", 0, { 0 }, 0 },
+		{ NULL, ",", 0, NULL, 0, { 0 }, 0 },
 	};
 	size_t i;
 
@@ -264,14 +333,75 @@ static void test_ports_table(void **state)
 		};
 		uint16_t *ports = NULL;
 		size_t n = 99;
+		size_t nentries = 99;
 		char *bad = NULL;
 		size_t j;
 		int ret;
 
-		ret = smbconf_ports(ctx, &c, &ports, &n, &bad);
+		ret = smbconf_ports(ctx, &c, &ports, &n, &nentries, &bad);
 		assert_int_equal(ret, cases[i].ret);
 		if (ret != 0) {
 			assert_non_null(bad);
+			assert_string_equal(bad, cases[i].bad);
+			talloc_free(ctx);
+			continue;
+		}
+		assert_int_equal(n, cases[i].n);
+		assert_int_equal(nentries, cases[i].nentries);
+		for (j = 0; j < n; j++) {
+			assert_int_equal(ports[j], cases[i].ports[j]);
+		}
+		talloc_free(ctx);
+	}
+}
+
+struct transports_case {
+	const char *s;
+	int ret;		/* strict: CTDB_SAMBA_CHECK_PORTS */
+	const char *bad;
+	size_t n;
+	uint16_t ports[4];
+};
+
+/* CTDB_SAMBA_CHECK_PORTS and --ports: the same syntax, strictly. */
+static void test_transports_strict(void **state)
+{
+	static const struct transports_case cases[] = {
+		{ "tcp:445 nbt:139", 0, NULL, 2, { 445, 139 } },
+		{ "445, nbt:1139", 0, NULL, 2, { 445, 1139 } },
+		{ "tcp", 0, NULL, 1, { 445 } },
+		{ "NBT", 0, NULL, 1, { 139 } },
+		{ "445,,139\t", 0, NULL, 2, { 445, 139 } },
+		{ "quic", 0, NULL, 0, { 0 } },
+		{ "quic:8443 +quic 445", 0, NULL, 1, { 445 } },
+		{ "abc", EINVAL, "abc", 0, { 0 } },
+		{ "445 abc", EINVAL, "abc", 0, { 0 } },
+		{ "70000", EINVAL, "70000", 0, { 0 } },
+		{ "tcp:", EINVAL, "tcp:", 0, { 0 } },
+		{ "quic:x", EINVAL, "quic:x", 0, { 0 } },
+		{ "smtp:25", EINVAL, "smtp:25", 0, { 0 } },
+		{ "+", EINVAL, "+", 0, { 0 } },
+		{ "++quic", EINVAL, "++quic", 0, { 0 } },
+		{ "-445", EINVAL, "-445", 0, { 0 } },
+		{ "", 0, NULL, 0, { 0 } },
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		TALLOC_CTX *ctx = talloc_new(NULL);
+		uint16_t *ports = NULL;
+		size_t n = 99;
+		char *bad = NULL;
+		size_t j;
+		int ret;
+
+		ret = smbconf_parse_transports(ctx, cases[i].s, true, &ports,
+					       &n, NULL, &bad);
+		if (ret != cases[i].ret) {
+			print_error("case \"%s\"\n", cases[i].s);
+		}
+		assert_int_equal(ret, cases[i].ret);
+		if (ret != 0) {
 			assert_string_equal(bad, cases[i].bad);
 			talloc_free(ctx);
 			continue;
@@ -340,8 +470,10 @@ int main(void)
 		cmocka_unit_test(test_parse_transports),
 		cmocka_unit_test(test_parse_dirty_stdout),
 		cmocka_unit_test(test_parse_edge_cases),
+		cmocka_unit_test(test_parse_global_path),
 		cmocka_unit_test(test_param_eq),
 		cmocka_unit_test(test_ports_table),
+		cmocka_unit_test(test_transports_strict),
 		cmocka_unit_test(test_is_domain_table),
 	};
 
