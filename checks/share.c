@@ -207,27 +207,21 @@ static bool share_record_alive(const struct share_record *r)
 struct share_records {
 	struct share_record *arr;
 	size_t n;
-	size_t cap;
 	size_t nold;		/* read from the file, sorted by path */
 	bool existed;		/* the file existed */
 };
 
-/* Append @p r (its path copied); doubling, so n appends are O(n). */
+/* Append @p r (its path copied). */
 static int share_records_add(TALLOC_CTX *mem_ctx, struct share_records *rs,
 			     struct share_record r, const char *path)
 {
-	if (rs->n == rs->cap) {
-		size_t cap = rs->cap > 0 ? rs->cap * 2 : 16;
-		struct share_record *grown = NULL;
+	struct share_record *grown = util_array_room(mem_ctx, rs->arr,
+						     sizeof(*rs->arr), rs->n);
 
-		grown = talloc_realloc(mem_ctx, rs->arr, struct share_record,
-				       cap);
-		if (grown == NULL) {
-			return ENOMEM;
-		}
-		rs->arr = grown;
-		rs->cap = cap;
+	if (grown == NULL) {
+		return ENOMEM;
 	}
+	rs->arr = grown;
 	r.path = talloc_strdup(rs->arr, path);
 	if (r.path == NULL) {
 		return ENOMEM;

@@ -114,7 +114,7 @@ static int smbcache_add_file(TALLOC_CTX *mem_ctx,
 	unsigned long long now_ns;
 	struct stat sb;
 
-	grown = talloc_realloc(mem_ctx, *files, struct smbcache_fileid, *n + 1);
+	grown = util_array_room(mem_ctx, *files, sizeof(**files), *n);
 	if (grown == NULL) {
 		return ENOMEM;
 	}
@@ -587,9 +587,8 @@ static int smbcache_parse(TALLOC_CTX *mem_ctx, char *text,
 			   util_starts_with(line, "# missing ")) {
 			struct smbcache_fileid *grown = NULL;
 
-			grown = talloc_realloc(c, c->files,
-					       struct smbcache_fileid,
-					       c->nfiles + 1);
+			grown = util_array_room(c, c->files,
+						sizeof(*c->files), c->nfiles);
 			if (grown == NULL) {
 				ret = ENOMEM;
 				goto done;

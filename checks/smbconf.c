@@ -141,8 +141,8 @@ static int smbconf_parse_out_line(struct smbconf *c, const char *line,
 			*cur = NULL;
 			return 0;
 		}
-		grown = talloc_realloc(c, c->shares, struct smb_share,
-				       c->nshares + 1);
+		grown = util_array_room(c, c->shares, sizeof(struct smb_share),
+					c->nshares);
 		if (grown == NULL) {
 			talloc_free(name);
 			return ENOMEM;
@@ -359,6 +359,7 @@ int smbconf_parse_transports(TALLOC_CTX *mem_ctx, const char *s, bool strict,
 			     size_t *nentries, char **bad)
 {
 	TALLOC_CTX *tmp_ctx = NULL;
+	struct port_set *seen = NULL;
 	uint16_t *list = NULL;
 	size_t n = 0;
 	size_t entries = 0;
@@ -380,7 +381,8 @@ int smbconf_parse_transports(TALLOC_CTX *mem_ctx, const char *s, bool strict,
 		return ENOMEM;
 	}
 	copy = talloc_strdup(tmp_ctx, s != NULL ? s : "");
-	if (copy == NULL) {
+	seen = talloc_zero(tmp_ctx, struct port_set);
+	if (copy == NULL || seen == NULL) {
 		ret = ENOMEM;
 		goto done;
 	}
@@ -399,7 +401,7 @@ int smbconf_parse_transports(TALLOC_CTX *mem_ctx, const char *s, bool strict,
 		if (port == 0) {
 			continue;
 		}
-		ret = util_port_list_add(tmp_ctx, &list, &n, port);
+		ret = util_port_list_add(tmp_ctx, &list, &n, seen, port);
 		if (ret != 0) {
 			goto done;
 		}

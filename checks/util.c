@@ -51,6 +51,7 @@ int util_parse_port_list(TALLOC_CTX *mem_ctx, const char *s,
 			 uint16_t **ports, size_t *nports, char **bad)
 {
 	TALLOC_CTX *tmp_ctx = NULL;
+	struct port_set *seen = NULL;
 	uint16_t *list = NULL;
 	size_t n = 0;
 	const char *p = s;
@@ -60,7 +61,9 @@ int util_parse_port_list(TALLOC_CTX *mem_ctx, const char *s,
 	*nports = 0;
 	*bad = NULL;
 	tmp_ctx = talloc_new(mem_ctx);
-	if (tmp_ctx == NULL) {
+	seen = tmp_ctx != NULL ? talloc_zero(tmp_ctx, struct port_set) : NULL;
+	if (seen == NULL) {
+		talloc_free(tmp_ctx);
 		return ENOMEM;
 	}
 	while (p != NULL && *p != '\0') {
@@ -83,7 +86,7 @@ int util_parse_port_list(TALLOC_CTX *mem_ctx, const char *s,
 			ret = EINVAL;
 			goto done;
 		}
-		ret = util_port_list_add(tmp_ctx, &list, &n, port);
+		ret = util_port_list_add(tmp_ctx, &list, &n, seen, port);
 		if (ret != 0) {
 			goto done;
 		}
@@ -97,23 +100,35 @@ done:
 	return ret;
 }
 
+void *util_array_room(TALLOC_CTX *mem_ctx, void *arr, size_t elem, size_t n)
+{
+	size_t cap = arr != NULL ? talloc_get_size(arr) / elem : 0;
+
+	if (n < cap) {
+		return arr;
+	}
+	cap = cap < 8 ? 8 : cap * 2;
+	if (cap > SIZE_MAX / elem) {
+		return NULL;
+	}
+	return talloc_realloc_size(mem_ctx, arr, cap * elem);
+}
+
 int util_port_list_add(TALLOC_CTX *mem_ctx, uint16_t **ports, size_t *nports,
-		       uint16_t port)
+		       struct port_set *seen, uint16_t port)
 {
 	uint16_t *grown = NULL;
-	size_t i;
 
-	for (i = 0; i < *nports; i++) {
-		if ((*ports)[i] == port) {
-			return 0;
-		}
+	if (port_set_has(seen, port)) {
+		return 0;
 	}
-	grown = talloc_realloc(mem_ctx, *ports, uint16_t, *nports + 1);
+	grown = util_array_room(mem_ctx, *ports, sizeof(uint16_t), *nports);
 	if (grown == NULL) {
 		return ENOMEM;
 	}
 	grown[(*nports)++] = port;
 	*ports = grown;
+	port_set_add(seen, port);
 	return 0;
 }
 
@@ -237,7 +252,7 @@ int util_strv_add(TALLOC_CTX *mem_ctx, char ***arr, size_t *n, const char *s)
 	char **grown = NULL;
 	char *copy = NULL;
 
-	grown = talloc_realloc(mem_ctx, *arr, char *, *n + 1);
+	grown = util_array_room(mem_ctx, *arr, sizeof(char *), *n);
 	if (grown == NULL) {
 		return ENOMEM;
 	}

@@ -34,13 +34,39 @@ int util_parse_port(const char *s, uint16_t *port);
 int util_parse_port_list(TALLOC_CTX *mem_ctx, const char *s,
 			 uint16_t **ports, size_t *nports, char **bad);
 
+/* A set of TCP ports, one bit each (8 KiB). */
+struct port_set {
+	uint64_t bits[65536 / 64];
+};
+
+static inline void port_set_add(struct port_set *set, uint16_t port)
+{
+	set->bits[port / 64] |= UINT64_C(1) << (port % 64);
+}
+
+static inline bool port_set_has(const struct port_set *set, uint16_t port)
+{
+	return (set->bits[port / 64] >> (port % 64)) & 1;
+}
+
 /**
- * @brief Append @p port to the talloc array *ports of *nports unless it
- * is there already (first-seen order is kept).
+ * @brief Append @p port to the talloc array *ports of *nports unless
+ * @p seen has it (first-seen order is kept), and add it to @p seen.
+ * The array doubles when full: n ports cost O(n).
  * @return 0, or ENOMEM (the array is then unchanged)
  */
 int util_port_list_add(TALLOC_CTX *mem_ctx, uint16_t **ports, size_t *nports,
-		       uint16_t port);
+		       struct port_set *seen, uint16_t port);
+
+/**
+ * @brief Room for one more element in the talloc array @p arr of @p n
+ * elements of @p elem bytes (NULL: none yet, made a child of
+ * @p mem_ctx): the array itself when it has room, else the array grown
+ * to twice its size (at least 8), so that n appends cost O(n).
+ * talloc_array_length() tells its room.
+ * @return the array, or NULL (ENOMEM; @p arr is then unchanged)
+ */
+void *util_array_room(TALLOC_CTX *mem_ctx, void *arr, size_t elem, size_t n);
 
 /**
  * @brief True when @p list, words separated by spaces, tabs, newlines

@@ -32,21 +32,6 @@ extern const struct port_checker *const compat_checkers[];
  */
 void ctdb_log_fallbacks(const struct tcpport_answer *ans);
 
-/* A set of TCP ports, one bit each (8 KiB). */
-struct port_set {
-	uint64_t bits[65536 / 64];
-};
-
-static inline void port_set_add(struct port_set *set, uint16_t port)
-{
-	set->bits[port / 64] |= UINT64_C(1) << (port % 64);
-}
-
-static inline bool port_set_has(const struct port_set *set, uint16_t port)
-{
-	return (set->bits[port / 64] >> (port % 64)) & 1;
-}
-
 /**
  * @brief Pure parsers of each tool's output: add every listening port
  * to @p set, in one pass over the output (so that checking n ports

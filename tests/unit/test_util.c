@@ -92,19 +92,34 @@ static void write_file(const char *path, const char *text, size_t len)
 static void test_port_list_add(void **state)
 {
 	TALLOC_CTX *ctx = talloc_new(NULL);
+	struct port_set *seen = talloc_zero(ctx, struct port_set);
 	uint16_t *ports = NULL;
 	size_t n = 0;
+	size_t i;
 
-	assert_int_equal(util_port_list_add(ctx, &ports, &n, 445), 0);
-	assert_int_equal(util_port_list_add(ctx, &ports, &n, 139), 0);
-	assert_int_equal(util_port_list_add(ctx, &ports, &n, 445), 0);
-	assert_int_equal(util_port_list_add(ctx, &ports, &n, 139), 0);
-	assert_int_equal(util_port_list_add(ctx, &ports, &n, 1), 0);
+	assert_int_equal(util_port_list_add(ctx, &ports, &n, seen, 445), 0);
+	assert_int_equal(util_port_list_add(ctx, &ports, &n, seen, 139), 0);
+	assert_int_equal(util_port_list_add(ctx, &ports, &n, seen, 445), 0);
+	assert_int_equal(util_port_list_add(ctx, &ports, &n, seen, 139), 0);
+	assert_int_equal(util_port_list_add(ctx, &ports, &n, seen, 1), 0);
 	assert_int_equal(n, 3);
 	assert_int_equal(ports[0], 445);
 	assert_int_equal(ports[1], 139);
 	assert_int_equal(ports[2], 1);
 	assert_ptr_equal(talloc_parent(ports), ctx);
+	assert_true(port_set_has(seen, 139));
+	assert_false(port_set_has(seen, 138));
+
+	/* every port once, then every port again: 65,535 kept, in order */
+	for (i = 1; i <= 2 * 65535; i++) {
+		assert_int_equal(util_port_list_add(ctx, &ports, &n, seen,
+						    (uint16_t)(i % 65535 + 1)),
+				 0);
+	}
+	assert_int_equal(n, 65535);
+	assert_int_equal(ports[0], 445);
+	assert_int_equal(ports[3], 2);
+	assert_true(talloc_array_length(ports) >= n);
 	talloc_free(ctx);
 }
 
