@@ -12,6 +12,9 @@ installed="$prefix/share/ctdb-checksamba"
 define_test "make install substitutes the front-end's path"
 for s in 50.samba 50.samba.script; do
 	check "$s installed, executable" test -x "$installed/$s"
+	check "$s: the front-end is its interpreter" \
+		test "$(head -n 1 "$installed/$s")" = \
+		"#!$prefix/bin/ctdb eventscript"
 	check "$s monitor line" grep -qx \
 		"	exec $prefix/bin/ctdb checksamba\( --managed\)\?" \
 		"$installed/$s"
@@ -86,6 +89,36 @@ check "exit 1" [ $rc -eq 1 ]
 want="INFO: samba tcp port $free is not responding"
 check "our INFO line (just started)" [ "$out" = "$want" ]
 [ "$out" = "$want" ] || echo "  got: $out"
+
+define_test "monitor through the #! line: one execve, no shell"
+listen_ports 1
+smbconf_global "smb ports = $PORT1"
+touch -d '-5 seconds' "$FAKE_SMBCONF"
+sleep 0.2
+"$installed/50.samba.script" monitor >/dev/null 2>&1
+rm -f "$CTDB_SCRIPT_VARDIR/service/samba/started"
+runs=$(calls testparm)
+strace -f -qq -e trace=execve -o "$SB/strace" \
+	"$installed/50.samba.script" monitor >"$SB/out" 2>&1
+rc=$?
+check "exit 0, silent" [ $rc -eq 0 ] && [ ! -s "$SB/out" ]
+check "one execve: the wrapper itself" \
+	[ "$(grep -c 'execve(' "$SB/strace")" -eq 1 ]
+check "and it ran the front-end" grep -q "execve(\"$installed/50.samba.script\"" \
+	"$SB/strace"
+check "the cache served (no testparm)" [ "$(calls testparm)" -eq "$runs" ]
+# the old way still works: "sh SCRIPT monitor" execs the front-end
+out=$(sh "$installed/50.samba.script" monitor 2>&1)
+check "sh 50.samba.script monitor: exit 0, silent" \
+	[ $? -eq 0 ] && [ -z "$out" ]
+# no CTDB_BASE: the front-end finds it two levels up from events/legacy
+mkdir -p "$SB/base/events/legacy"
+cp "$installed/50.samba.script" "$SB/base/events/legacy/"
+printf 'CTDB_SAMBA_CHECK_PORTS=%s\n' "$(free_port)" >"$SB/base/script.options"
+out=$(env -u CTDB_BASE "$SB/base/events/legacy/50.samba.script" monitor 2>&1)
+check "no CTDB_BASE: events/legacy/../.. read (exit 1)" [ $? -eq 1 ]
+check "its script.options" grep -q "^ERROR: samba tcp port" <<<"$out"
+stop_listeners
 
 define_test "50.samba (events.d): startup of the managed daemons"
 rm -f "$log"
