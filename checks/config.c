@@ -1101,6 +1101,8 @@ int config_get_values(TALLOC_CTX *mem_ctx, const struct config *cfg,
 		return ret;
 	}
 	v->ports_given = config_get(cfg, "CTDB_SAMBA_CHECK_PORTS") != NULL;
+	v->cache_max_age_given =
+		config_get(cfg, "CTDB_SAMBA_CACHE_MAX_AGE") != NULL;
 	v->skip_share_check = config_is_yes(cfg, "CTDB_SAMBA_SKIP_SHARE_CHECK");
 	v->checkers = config_get(cfg, "CTDB_TCP_PORT_CHECKERS");
 	if (v->checkers == NULL) {

@@ -148,6 +148,7 @@ struct config_values {
 	uint64_t timeout;		/* CTDB_SAMBA_CHECK_TIMEOUT, 1..3600 s */
 	uint64_t cleanup_period;	/* SAMBA_CLEANUP_PERIOD, minutes */
 	uint64_t cache_max_age;		/* CTDB_SAMBA_CACHE_MAX_AGE, s */
+	bool cache_max_age_given;	/* it is set (applies always) */
 	uint64_t startup_grace;		/* CTDB_SAMBA_STARTUP_GRACE, s */
 	enum config_check config_check;	/* CTDB_SAMBA_CONFIG_CHECK */
 	bool skip_share_check;		/* CTDB_SAMBA_SKIP_SHARE_CHECK=yes */

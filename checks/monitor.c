@@ -286,7 +286,9 @@ static int monitor_smbconf(struct monitor *m, TALLOC_CTX *mem_ctx,
 	struct smbcache_opts o = {
 		.state_dir = m->state_dir,
 		.max_age = (unsigned)m->v->cache_max_age,
+		.max_age_given = m->v->cache_max_age_given,
 		.deadline = &dl,
+		.refresh_seconds = m->dl.seconds,
 	};
 	struct smbcache_status st = { 0 };
 	struct smbconf *conf = NULL;
@@ -309,7 +311,9 @@ static int monitor_smbconf(struct monitor *m, TALLOC_CTX *mem_ctx,
 	}
 	switch (st.source) {
 	case SMBCACHE_FROM_CACHE:
-		monitor_step(m, step, MONITOR_STEP_OK, NULL, "fresh");
+		monitor_step(m, step, MONITOR_STEP_OK, NULL,
+			     st.refresh_started ? "fresh, old by age: refresh "
+			     "started, detached" : "fresh");
 		break;
 	case SMBCACHE_REFRESHED:
 		m->refreshed = true;

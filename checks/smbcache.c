@@ -34,11 +34,14 @@
 #include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "checks/probe.h"
 #include "checks/run.h"
@@ -49,6 +52,10 @@
 #define SMBCACHE_MAGIC "# ctdb-checksamba cache 1"
 #define SMBCACHE_BODY "# body"
 #define SMBCACHE_END "# end of cache"
+#define SMBCACHE_DYNAMIC "# dynamic"
+/* A detached refresh: its lock, and what it says of a failure */
+#define SMBCACHE_LOCK "smb.conf.cache.lock"
+#define SMBCACHE_OUTCOME "smb.conf.cache.outcome"
 #define SMBCACHE_INCLUDE_DEPTH 10
 #define SMBCACHE_MAX_FILE (64 * 1024 * 1024)
 /* file timestamps may lag the real time clock by a tick or so */
@@ -68,10 +75,18 @@ struct smbcache_fileid {
 	unsigned long long dev, ino, size, mtime_ns, ctime_ns;
 };
 
+/* What a walk of smb.conf and its includes found. */
+struct smbcache_walked {
+	struct smbcache_fileid *files;
+	size_t nfiles;
+	bool dynamic;		/* a source no file identity shows */
+};
+
 /* A cache file, parsed: its header and the testparm output after it. */
 struct smbcache_file {
 	struct smbcache_fileid *files;
 	size_t nfiles;
+	bool dynamic;		/* "# dynamic": the maximum age applies */
 	char *role;
 	char *err;		/* stderr lines joined by '\n' */
 	const char *body;	/* testparm stdout */
@@ -151,13 +166,22 @@ static int smbcache_add_file(TALLOC_CTX *mem_ctx,
 	return 0;
 }
 
+/* "yes", "true", "1" (and "on"), as Samba reads a boolean */
+static bool smbcache_yes(const char *v)
+{
+	return strcasecmp(v, "yes") == 0 || strcasecmp(v, "true") == 0 ||
+	       strcasecmp(v, "on") == 0 || strcmp(v, "1") == 0;
+}
+
 /*
  * Record @p path and, recursively, the files it includes ("include" and
- * "config file" lines; values with '%' or "registry" are skipped).
+ * "config file" lines; values with '%' or "registry" are skipped).  A
+ * source no file identity can see (the registry, an include with '%')
+ * sets *dynamic (spec 3.3: the maximum age then applies).
  */
 static int smbcache_collect(TALLOC_CTX *mem_ctx, struct smbcache_fileid **files,
 			    size_t *n, const char *path, int depth,
-			    unsigned long long start_ns)
+			    unsigned long long start_ns, bool *dynamic)
 {
 	TALLOC_CTX *tmp_ctx = NULL;
 	char *text = NULL;
@@ -205,17 +229,28 @@ static int smbcache_collect(TALLOC_CTX *mem_ctx, struct smbcache_fileid **files,
 			ret = ENOMEM;
 			goto done;
 		}
+		util_unquote(value);
+		if ((smbconf_param_eq(key, "config backend") &&
+		     strcasecmp(value, "registry") == 0) ||
+		    (smbconf_param_eq(key, "registry shares") &&
+		     smbcache_yes(value))) {
+			*dynamic = true;
+			continue;
+		}
 		if (!smbconf_param_eq(key, "include") &&
 		    !smbconf_param_eq(key, "config file")) {
 			continue;
 		}
-		util_unquote(value);
-		if (value[0] == '\0' || strchr(value, '%') != NULL ||
+		if (strchr(value, '%') != NULL ||
 		    strcasecmp(value, "registry") == 0) {
+			*dynamic = true;
+			continue;
+		}
+		if (value[0] == '\0') {
 			continue;
 		}
 		ret = smbcache_collect(mem_ctx, files, n, value, depth + 1,
-				       start_ns);
+				       start_ns, dynamic);
 		if (ret != 0) {
 			goto done;
 		}
@@ -428,6 +463,7 @@ static int smbcache_walk_child(struct probe_sink *sink,
 	struct smbcache_fileid *files = NULL;
 	size_t nfiles = 0;
 	char *text = NULL;
+	bool dynamic = false;
 	size_t i;
 	int ret;
 
@@ -435,7 +471,7 @@ static int smbcache_walk_child(struct probe_sink *sink,
 		return ENOMEM;
 	}
 	ret = smbcache_collect(tmp_ctx, &files, &nfiles, a->path, 0,
-			       a->start_ns);
+			       a->start_ns, &dynamic);
 	if (ret != 0) {
 		goto done;
 	}
@@ -445,6 +481,9 @@ static int smbcache_walk_child(struct probe_sink *sink,
 			text = talloc_asprintf_append_buffer(
 				text, "# special %s\n", files[i].path);
 		}
+	}
+	if (text != NULL && dynamic) {
+		text = talloc_strdup_append_buffer(text, SMBCACHE_DYNAMIC "\n");
 	}
 	if (text == NULL) {
 		ret = ENOMEM;
@@ -463,7 +502,7 @@ done:
  * @return 0, EIO (a line that is neither), ENOMEM
  */
 static int smbcache_parse_walk(TALLOC_CTX *mem_ctx, const char *out,
-			       struct smbcache_fileid **files, size_t *nfiles)
+			       struct smbcache_walked *w)
 {
 	struct smbcache_fileid *arr = NULL;
 	char **lines = NULL;
@@ -482,6 +521,10 @@ static int smbcache_parse_walk(TALLOC_CTX *mem_ctx, const char *out,
 		const char *special = lines[i] + strlen("# special ");
 		size_t k;
 
+		if (strcmp(lines[i], SMBCACHE_DYNAMIC) == 0) {
+			w->dynamic = true;
+			continue;
+		}
 		if (!util_starts_with(lines[i], "# special ")) {
 			ret = smbcache_parse_fileid(arr, lines[i],
 						    &arr[nf++]);
@@ -498,8 +541,8 @@ static int smbcache_parse_walk(TALLOC_CTX *mem_ctx, const char *out,
 		talloc_free(arr);
 		return (arr == NULL || ret == ENOMEM) ? ENOMEM : EIO;
 	}
-	*files = arr;
-	*nfiles = nf;
+	w->files = arr;
+	w->nfiles = nf;
 	return 0;
 }
 
@@ -510,18 +553,17 @@ static int smbcache_parse_walk(TALLOC_CTX *mem_ctx, const char *out,
  */
 static int smbcache_walk(TALLOC_CTX *mem_ctx, const char *path,
 			 unsigned long long start_ns, const struct deadline *dl,
-			 struct smbcache_fileid **files, size_t *nfiles)
+			 struct smbcache_walked *w)
 {
 	struct smbcache_walk_args a = { .path = path, .start_ns = start_ns };
 	char *out = NULL;
 	int ret;
 
-	*files = NULL;
-	*nfiles = 0;
+	*w = (struct smbcache_walked) { .files = NULL };
 	ret = probe_run(mem_ctx, smbcache_walk_child, &a, true, dl, &out,
 			NULL);
 	if (ret == 0) {
-		ret = smbcache_parse_walk(mem_ctx, out, files, nfiles);
+		ret = smbcache_parse_walk(mem_ctx, out, w);
 	}
 	talloc_free(out);
 	if (ret != 0 && ret != ENOMEM && ret != ETIMEDOUT) {
@@ -600,6 +642,8 @@ static int smbcache_parse(TALLOC_CTX *mem_ctx, char *text,
 				goto done;
 			}
 			c->nfiles++;
+		} else if (strcmp(line, SMBCACHE_DYNAMIC) == 0) {
+			c->dynamic = true;
 		} else if (util_starts_with(line, "# role ")) {
 			c->role = talloc_strdup(c, line + strlen("# role "));
 			if (c->role == NULL) {
@@ -686,14 +730,16 @@ done:
  * @return a talloc child of @p mem_ctx, or NULL (ENOMEM)
  */
 static char *smbcache_text(TALLOC_CTX *mem_ctx, const struct smbconf *conf,
-			   const char *out, const struct smbcache_fileid *files,
-			   size_t nfiles)
+			   const char *out, const struct smbcache_walked *w)
 {
 	char *hdr = talloc_strdup(mem_ctx, SMBCACHE_MAGIC "\n");
 	size_t i;
 
 	if (hdr != NULL) {
-		hdr = smbcache_files_text(hdr, files, nfiles);
+		hdr = smbcache_files_text(hdr, w->files, w->nfiles);
+	}
+	if (hdr != NULL && w->dynamic) {
+		hdr = talloc_strdup_append_buffer(hdr, SMBCACHE_DYNAMIC "\n");
 	}
 	if (hdr != NULL && conf->server_role != NULL) {
 		char *r = smbcache_header_text(hdr, conf->server_role);
@@ -724,9 +770,40 @@ static char *smbcache_text(TALLOC_CTX *mem_ctx, const struct smbconf *conf,
 /* ------------------------------------------------------------------ */
 
 /*
+ * The outcome of a detached refresh that failed, left in the state
+ * directory for the next run: "timed out" or "failed" on the first
+ * line, testparm's stderr after it.  Read once, then removed.
+ * @return true when there was one (*st filled in)
+ */
+static bool smbcache_outcome_take(TALLOC_CTX *mem_ctx, TALLOC_CTX *err_ctx,
+				  const char *state_dir,
+				  struct smbcache_status *st)
+{
+	char *path = talloc_asprintf(mem_ctx, "%s/" SMBCACHE_OUTCOME,
+				     state_dir);
+	char *text = NULL;
+	char *nl = NULL;
+	size_t len = 0;
+
+	if (path == NULL ||
+	    util_read_file(mem_ctx, path, O_NONBLOCK | O_NOFOLLOW, 65536,
+			   &text, &len) != 0) {
+		return false;
+	}
+	(void)unlink(path);
+	nl = strchr(text, '\n');
+	st->timed_out = util_starts_with(text, "timed out");
+	if (nl != NULL && nl[1] != '\0') {
+		st->testparm_err = talloc_strdup(err_ctx, nl + 1);
+	}
+	return true;
+}
+
+/*
  * Step 1: can the cache answer?  Reads it (*old_conf: what a failed
- * refresh falls back on) and, unless @p force or it is older than the
- * maximum age, asks a probe child whether a file it recorded changed.
+ * refresh falls back on) and, unless @p force, asks a probe child
+ * whether a file it recorded changed.  Unchanged but old by age alone
+ * (*age_due): it still answers.
  * @param[out] conf the answer, when the cache gives one (st->source
  *                  says how); NULL when a refresh is due
  * @return 0, or ENOMEM
@@ -735,7 +812,7 @@ static int smbcache_fresh(TALLOC_CTX *mem_ctx,
 			  const struct smbcache_opts *opts,
 			  const char *cache_path, bool force,
 			  struct smbconf **old_conf, struct smbconf **conf,
-			  struct smbcache_status *st)
+			  bool *age_due, struct smbcache_status *st)
 {
 	struct smbcache_file *old = NULL;
 	struct stat sb;
@@ -743,6 +820,7 @@ static int smbcache_fresh(TALLOC_CTX *mem_ctx,
 
 	*old_conf = NULL;
 	*conf = NULL;
+	*age_due = false;
 	ret = smbcache_read(mem_ctx, cache_path, &old, old_conf, &sb);
 	if (ret == ENOMEM) {
 		return ENOMEM;
@@ -752,7 +830,7 @@ static int smbcache_fresh(TALLOC_CTX *mem_ctx,
 		*old_conf = NULL;
 		return 0;
 	}
-	if (force || state_is_old(&sb.st_mtim, opts->max_age)) {
+	if (force) {
 		return 0;
 	}
 	ret = smbcache_files_check(mem_ctx, old, opts->deadline);
@@ -762,6 +840,8 @@ static int smbcache_fresh(TALLOC_CTX *mem_ctx,
 	if (ret == 0) {
 		st->source = SMBCACHE_FROM_CACHE;
 		*conf = *old_conf;
+		*age_due = (opts->max_age_given || old->dynamic) &&
+			   state_is_old(&sb.st_mtim, opts->max_age);
 	} else if (ret == ETIMEDOUT) {
 		/*
 		 * smb.conf or an include hangs: the cache cannot be
@@ -787,10 +867,9 @@ static int smbcache_special_files(TALLOC_CTX *mem_ctx, TALLOC_CTX *err_ctx,
 				  const struct deadline *dl,
 				  struct smbcache_status *st)
 {
-	struct smbcache_fileid *files = NULL;
+	struct smbcache_walked w;
 	struct deadline look = *dl;
 	int64_t left = deadline_left_ms(dl);
-	size_t nfiles = 0;
 	size_t i;
 	int ret;
 
@@ -802,17 +881,17 @@ static int smbcache_special_files(TALLOC_CTX *mem_ctx, TALLOC_CTX *err_ctx,
 	if (left > 0) {
 		look.end_ms = util_now_ms() + left / 4;
 	}
-	ret = smbcache_walk(mem_ctx, config_file, 0, &look, &files, &nfiles);
+	ret = smbcache_walk(mem_ctx, config_file, 0, &look, &w);
 	if (ret != 0) {
 		return ret == ENOMEM ? ENOMEM : 0;
 	}
-	for (i = 0; i < nfiles; i++) {
-		if (!files[i].special) {
+	for (i = 0; i < w.nfiles; i++) {
+		if (!w.files[i].special) {
 			continue;
 		}
 		st->testparm_err = talloc_asprintf(
 			err_ctx, "testparm not run: \"%s\" is not a regular "
-			"file", files[i].path);
+			"file", w.files[i].path);
 		return st->testparm_err == NULL ? ENOMEM : EIO;
 	}
 	return 0;
@@ -883,9 +962,9 @@ static int smbcache_store(TALLOC_CTX *mem_ctx,
 			  unsigned long long start_ns, struct smbconf **fresh,
 			  struct smbcache_status *st)
 {
-	struct smbcache_fileid *files = NULL;
-	size_t nfiles = 0;
+	struct smbcache_walked w = { .files = NULL };
 	struct smbconf *c = NULL;
+	char *testparm = NULL;
 	int ret;
 
 	ret = smbconf_parse_testparm(mem_ctx, res->out, res->errout, &c);
@@ -898,7 +977,7 @@ static int smbcache_store(TALLOC_CTX *mem_ctx,
 	}
 	if (c->config_file != NULL) {
 		ret = smbcache_walk(mem_ctx, c->config_file, start_ns,
-				    opts->deadline, &files, &nfiles);
+				    opts->deadline, &w);
 		if (ret == ENOMEM) {
 			return ENOMEM;
 		}
@@ -908,22 +987,163 @@ static int smbcache_store(TALLOC_CTX *mem_ctx,
 			 * record smb.conf with an identity no file has, so
 			 * that the next run refreshes again.
 			 */
-			files = talloc_zero(mem_ctx, struct smbcache_fileid);
-			if (files == NULL) {
+			w.files = talloc_zero(mem_ctx,
+					      struct smbcache_fileid);
+			if (w.files == NULL) {
 				return ENOMEM;
 			}
-			files->path = c->config_file;
-			nfiles = 1;
+			w.files->path = c->config_file;
+			w.nfiles = 1;
 		}
 	}
+	/* the testparm program too: a Samba upgrade changes defaults */
+	if (run_find_program(mem_ctx, "testparm", &testparm) == 0 &&
+	    smbcache_add_file(mem_ctx, &w.files, &w.nfiles, testparm,
+			      start_ns) == ENOMEM) {
+		return ENOMEM;
+	}
 	ret = util_write_text_in(mem_ctx, opts->state_dir, SMBCACHE_NAME,
-				 smbcache_text(mem_ctx, c, res->out, files,
-					       nfiles),
+				 smbcache_text(mem_ctx, c, res->out, &w),
 				 0644);
 	if (ret == ENOMEM) {
 		return ENOMEM;
 	}
 	st->cache_unwritable = (ret != 0);
+	return 0;
+}
+
+/*
+ * Run testparm and store its answer (steps 2 and 3), falling back on
+ * @p old_conf when it fails.
+ * @param[out] answer talloc child of @p mem_ctx, or NULL
+ * @return 0, or ENOMEM
+ */
+static int smbcache_refresh(TALLOC_CTX *mem_ctx, TALLOC_CTX *err_ctx,
+			    const struct smbcache_opts *opts,
+			    struct smbconf *old_conf, struct smbconf **answer,
+			    struct smbcache_status *st)
+{
+	struct run_result *res = NULL;
+	unsigned long long start_ns = 0;
+	int ret = 0;
+
+	*answer = NULL;
+	if (old_conf != NULL && old_conf->config_file != NULL) {
+		ret = smbcache_special_files(mem_ctx, err_ctx,
+					     old_conf->config_file,
+					     opts->deadline, st);
+	}
+	if (ret == 0) {
+		ret = smbcache_testparm(mem_ctx, err_ctx, opts->deadline,
+					&res, &start_ns, st);
+	}
+	if (ret == EIO) {
+		if (old_conf != NULL) {
+			st->source = SMBCACHE_OLD_CACHE;
+			*answer = old_conf;
+		}
+		return 0;
+	}
+	if (ret != 0) {
+		return ret;
+	}
+	ret = smbcache_store(mem_ctx, opts, res, start_ns, answer, st);
+	if (ret != 0) {
+		*answer = NULL;
+		return ret;
+	}
+	st->source = SMBCACHE_REFRESHED;
+	return 0;
+}
+
+/*
+ * The detached refresh, in a grandchild of the run: its own session,
+ * stdio on /dev/null, a deadline of its own; the lock held until it
+ * exits.  A failure is left in SMBCACHE_OUTCOME for the next run.
+ * Never returns.
+ */
+static void smbcache_detached(const struct smbcache_opts *opts)
+{
+	struct smbcache_opts o = *opts;
+	struct smbcache_status st;
+	struct smbconf *conf = NULL;
+	struct deadline dl;
+	TALLOC_CTX *ctx = NULL;
+	sigset_t none;
+	int fd;
+
+	(void)setsid();
+	sigemptyset(&none);
+	(void)sigprocmask(SIG_SETMASK, &none, NULL);
+	fd = open("/dev/null", O_RDWR | O_NOCTTY);
+	if (fd >= 0) {
+		(void)dup2(fd, 0);
+		(void)dup2(fd, 1);
+		(void)dup2(fd, 2);
+		if (fd > 2) {
+			close(fd);
+		}
+	}
+	deadline_init(&dl, o.refresh_seconds);
+	o.deadline = &dl;
+	ctx = talloc_new(NULL);
+	if (ctx != NULL && smbcache_load(ctx, &o, true, &conf, &st) == 0 &&
+	    st.source != SMBCACHE_REFRESHED) {
+		char *text = talloc_asprintf(
+			ctx, "%s\n%s", st.timed_out ? "timed out" : "failed",
+			st.testparm_err != NULL ? st.testparm_err : "");
+
+		if (text != NULL) {
+			(void)util_write_text_in(ctx, o.state_dir,
+						 SMBCACHE_OUTCOME, text, 0644);
+		}
+	}
+	/* no exit(): the run's stdio buffers are not ours to flush */
+	_exit(0);
+}
+
+/*
+ * Start a detached refresh, unless one is running (its lock is held).
+ * @return 0 when started, EALREADY when one runs, or an errno
+ */
+static int smbcache_detach(TALLOC_CTX *mem_ctx,
+			   const struct smbcache_opts *opts)
+{
+	char *lock = talloc_asprintf(mem_ctx, "%s/" SMBCACHE_LOCK,
+				     opts->state_dir);
+	pid_t pid;
+	int fd;
+	int ret;
+
+	if (lock == NULL) {
+		return ENOMEM;
+	}
+	fd = open(lock, O_RDWR | O_CREAT | O_CLOEXEC | O_NOCTTY | O_NOFOLLOW,
+		  0644);
+	if (fd == -1) {
+		return errno;
+	}
+	if (flock(fd, LOCK_EX | LOCK_NB) != 0) {
+		ret = errno == EWOULDBLOCK ? EALREADY : errno;
+		close(fd);
+		return ret;
+	}
+	pid = fork();
+	if (pid == -1) {
+		ret = errno;
+		close(fd);
+		return ret;
+	}
+	if (pid == 0) {
+		/* a grandchild, so that nobody need wait for it; it keeps
+		 * the locked descriptor (and so the lock) until it ends */
+		if (fork() == 0) {
+			smbcache_detached(opts);
+		}
+		_exit(0);
+	}
+	close(fd);
+	(void)run_reap(pid, 1000, NULL);
 	return 0;
 }
 
@@ -934,8 +1154,7 @@ int smbcache_load(TALLOC_CTX *mem_ctx, const struct smbcache_opts *opts,
 	TALLOC_CTX *tmp_ctx = NULL;
 	struct smbconf *old_conf = NULL;
 	struct smbconf *answer = NULL;
-	struct run_result *res = NULL;
-	unsigned long long start_ns = 0;
+	bool age_due = false;
 	int ret = 0;
 
 	*conf = NULL;
@@ -954,38 +1173,33 @@ int smbcache_load(TALLOC_CTX *mem_ctx, const struct smbcache_opts *opts,
 			goto done;
 		}
 		ret = smbcache_fresh(tmp_ctx, opts, cache_path, force,
-				     &old_conf, &answer, st);
-		if (ret != 0 || answer != NULL) {
+				     &old_conf, &answer, &age_due, st);
+		if (ret != 0) {
 			goto done;
 		}
 	}
-
-	if (old_conf != NULL && old_conf->config_file != NULL) {
-		ret = smbcache_special_files(tmp_ctx, mem_ctx,
-					     old_conf->config_file,
-					     opts->deadline, st);
-	}
-	if (ret == 0) {
-		ret = smbcache_testparm(tmp_ctx, mem_ctx, opts->deadline,
-					&res, &start_ns, st);
-	}
-	if (ret == EIO) {
-		if (old_conf != NULL) {
+	if (answer != NULL) {
+		/* a detached refresh that failed: as if this run had */
+		if (st->source == SMBCACHE_FROM_CACHE &&
+		    smbcache_outcome_take(tmp_ctx, mem_ctx, opts->state_dir,
+					  st)) {
 			st->source = SMBCACHE_OLD_CACHE;
-			answer = old_conf;
 		}
-		ret = 0;
+		if (age_due && smbcache_detach(tmp_ctx, opts) == 0) {
+			st->refresh_started = true;
+		}
 		goto done;
 	}
-	if (ret != 0) {
-		goto done;
+	ret = smbcache_refresh(tmp_ctx, mem_ctx, opts, old_conf, &answer, st);
+	if (opts->state_dir != NULL) {
+		/* what a detached refresh said is no longer news */
+		char *outcome = talloc_asprintf(tmp_ctx, "%s/" SMBCACHE_OUTCOME,
+						opts->state_dir);
+
+		if (outcome != NULL) {
+			(void)unlink(outcome);
+		}
 	}
-	ret = smbcache_store(tmp_ctx, opts, res, start_ns, &answer, st);
-	if (ret != 0) {
-		answer = NULL;
-		goto done;
-	}
-	st->source = SMBCACHE_REFRESHED;
 done:
 	if (ret == 0 && answer != NULL) {
 		*conf = talloc_steal(mem_ctx, answer);

@@ -26,6 +26,8 @@ enum smbcache_source {
 
 struct smbcache_status {
 	enum smbcache_source source;
+	bool refresh_started;	/* the cache was old by age alone: served,
+				 * and a detached refresh started */
 	bool timed_out;		/* the failed refresh timed out */
 	char *testparm_err;	/* the failed refresh's stderr, or NULL */
 	bool cache_unwritable;	/* could not write the cache */
@@ -34,16 +36,26 @@ struct smbcache_status {
 struct smbcache_opts {
 	const char *state_dir;		/* NULL: no cache (run uncached) */
 	unsigned max_age;		/* CTDB_SAMBA_CACHE_MAX_AGE */
+	bool max_age_given;		/* it was set: it applies to every
+					 * configuration, not only to those
+					 * with registry or '%' sources */
 	const struct deadline *deadline;
+	unsigned refresh_seconds;	/* a detached refresh's deadline
+					 * (CTDB_SAMBA_CHECK_TIMEOUT) */
 };
 
 /**
  * @brief Bring the cache up to date and parse it.  With @p force the
  * cache is refreshed whatever its age (to confirm a failure).
- * The cache is refreshed when missing, when smb.conf or an included
- * file changed, when older than max_age, or when forced.  The refresh
- * runs "testparm -v -s" within the deadline and replaces the cache
- * atomically.  On SMBCACHE_OLD_CACHE, *conf is the old cache; on
+ * The cache is refreshed when missing, when smb.conf, an included file
+ * or the testparm program changed, or when forced: "testparm -v -s"
+ * runs within the deadline and replaces the cache atomically.  When
+ * the only reason is its age (older than max_age, which applies when
+ * given or when the configuration has a registry or '%' source), the
+ * cache is used as it is and a refresh is started detached (own
+ * session, not waited for, one at a time, killed after
+ * refresh_seconds); a detached refresh that failed is reported by the
+ * next call as if that call had run it (SMBCACHE_OLD_CACHE).  On SMBCACHE_OLD_CACHE, *conf is the old cache; on
  * SMBCACHE_NONE, *conf is NULL.  No message is printed: the caller
  * words the WARNING or ERROR from @p st.
  * Call it before the run starts any thread: the walk of smb.conf's

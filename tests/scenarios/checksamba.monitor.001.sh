@@ -25,10 +25,46 @@ simple_test
 sleep 0.2
 check "testparm ran again" [ "$(calls testparm)" -eq 2 ]
 
-define_test "cache older than CTDB_SAMBA_CACHE_MAX_AGE is refreshed"
+# until_calls N: testparm has run N times in all (5 s at most)
+until_calls() {
+	local i
+	for i in $(seq 1 100); do
+		[ "$(calls testparm)" -ge "$1" ] && break
+		sleep 0.05
+	done
+	[ "$(calls testparm)" -eq "$1" ]
+}
+
+define_test "an old cache of an smb.conf made of files only still serves"
+sleep 0.2
+simple_test
+n=$(calls testparm)
 touch -d '-120 seconds' "$STATE/smb.conf.cache"
 simple_test
-check "testparm ran again" [ "$(calls testparm)" -eq 3 ]
+sleep 0.5
+check "testparm not run" [ "$(calls testparm)" -eq "$n" ]
+
+define_test "CTDB_SAMBA_CACHE_MAX_AGE set: the old cache serves, refreshed detached"
+export CTDB_SAMBA_CACHE_MAX_AGE=60
+simple_test
+check "testparm ran, after the run" until_calls $((n + 1))
+check "the cache is young again" \
+	[ -n "$(find "$STATE/smb.conf.cache" -newermt '-30 seconds')" ]
+unset CTDB_SAMBA_CACHE_MAX_AGE
+
+define_test "include = registry: the maximum age applies by default"
+smbconf_global "include = registry"
+touch -d '-5 seconds' "$FAKE_SMBCONF"
+sleep 0.2
+simple_test
+n=$(calls testparm)
+touch -d '-120 seconds' "$STATE/smb.conf.cache"
+simple_test
+check "testparm ran, after the run" until_calls $((n + 1))
+sed -i '/include = registry/d' "$FAKE_SMBCONF"
+touch -d '-5 seconds' "$FAKE_SMBCONF"
+sleep 0.2
+simple_test
 
 define_test "a healthy cycle with a fresh cache executes no program"
 if command -v strace >/dev/null; then

@@ -5,6 +5,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -13,6 +14,7 @@
 #include <stdlib.h>
 #include <signal.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -137,7 +139,7 @@ static struct env *env_create(void)
 }
 
 /* One environment per test, all made at once: one settle() for all. */
-#define NENV 6
+#define NENV 7
 static struct env *envs[NENV];
 static size_t next_env;
 
@@ -290,22 +292,80 @@ static int stub_runs(const struct env *e)
 	return n;
 }
 
-/* smbcache_load() with a deadline @p ms from now, which must succeed. */
-static enum smbcache_source load(TALLOC_CTX *ctx, const char *state_dir,
-				 unsigned max_age, int64_t ms, bool force,
-				 struct smbconf **conf,
-				 struct smbcache_status *st)
+/*
+ * smbcache_load() with a deadline @p ms from now, which must succeed;
+ * CTDB_SAMBA_CACHE_MAX_AGE given as @p max_age_given says, detached
+ * refreshes get @p refresh_s seconds.
+ */
+static enum smbcache_source load_aged(TALLOC_CTX *ctx, const char *state_dir,
+				      unsigned max_age, bool max_age_given,
+				      unsigned refresh_s, int64_t ms,
+				      bool force, struct smbconf **conf,
+				      struct smbcache_status *st)
 {
 	struct deadline dl;
 	struct smbcache_opts opts = {
 		.state_dir = state_dir,
 		.max_age = max_age,
+		.max_age_given = max_age_given,
 		.deadline = &dl,
+		.refresh_seconds = refresh_s,
 	};
 
 	deadline_init_ms(&dl, ms);
 	assert_int_equal(smbcache_load(ctx, &opts, force, conf, st), 0);
 	return st->source;
+}
+
+static enum smbcache_source load(TALLOC_CTX *ctx, const char *state_dir,
+				 unsigned max_age, int64_t ms, bool force,
+				 struct smbconf **conf,
+				 struct smbcache_status *st)
+{
+	return load_aged(ctx, state_dir, max_age, false, 10, ms, force, conf,
+			 st);
+}
+
+/* Until the stub has run @p n times in all (5 s at most). */
+static void wait_runs(const struct env *e, int n)
+{
+	int i;
+
+	for (i = 0; i < 500 && stub_runs(e) < n; i++) {
+		poll(NULL, 0, 10);
+	}
+	assert_int_equal(stub_runs(e), n);
+}
+
+/* Until @p path exists and no lock is held on @p lock (5 s at most). */
+static void wait_done(const char *path, const char *lock)
+{
+	int i;
+
+	for (i = 0; i < 500; i++) {
+		int fd = open(lock, O_RDONLY);
+		bool free_ = fd >= 0 && flock(fd, LOCK_EX | LOCK_NB) == 0;
+
+		if (fd >= 0) {
+			close(fd);
+		}
+		if ((path == NULL || access(path, F_OK) == 0) && free_) {
+			return;
+		}
+		poll(NULL, 0, 10);
+	}
+	fail_msg("the detached refresh did not end");
+}
+
+/* Make @p path's times 100 s old. */
+static void age(const char *path)
+{
+	struct timespec old[2] = {
+		{ .tv_sec = time(NULL) - 100 },
+		{ .tv_sec = time(NULL) - 100 },
+	};
+
+	assert_int_equal(utimensat(AT_FDCWD, path, old, 0), 0);
 }
 
 static void touch_later(const char *path)
@@ -336,7 +396,7 @@ static void test_load_cache_cycle(void **state)
 	assert_string_equal(c->config_file, e->smbconf);
 	assert_int_equal(c->nshares, 5);
 
-	/* the header records both files, the path with a space last */
+	/* the header records both files and the testparm program */
 	{
 		FILE *f = fopen(cache, "r");
 		char line[4096];
@@ -353,7 +413,7 @@ static void test_load_cache_cycle(void **state)
 				break;
 			}
 		}
-		assert_int_equal(files, 2);
+		assert_int_equal(files, 3);
 		/* then testparm's stdout, verbatim */
 		assert_non_null(fgets(line, sizeof(line), f));
 		assert_string_equal(line, "# Global parameters\n");
@@ -403,28 +463,38 @@ static void test_load_cache_cycle(void **state)
 			 SMBCACHE_REFRESHED);
 	assert_int_equal(stub_runs(e), 5);
 
-	/* max age 0: always refreshed */
+	/*
+	 * smb.conf has registry and '%' sources: the maximum age applies.
+	 * Max age 0: the cache answers, and a refresh runs detached.
+	 */
 	assert_int_equal(load(ctx, e->state, 0, 10000, false, &c, &st),
+			 SMBCACHE_FROM_CACHE);
+	assert_true(st.refresh_started);
+	assert_int_equal(c->nshares, 5);
+	wait_runs(e, 6);
+
+	/* a cache older than max_age: the same */
+	wait_done(NULL, talloc_asprintf(ctx, "%s.lock", cache));
+	age(cache);
+	assert_int_equal(load(ctx, e->state, 60, 10000, false, &c, &st),
+			 SMBCACHE_FROM_CACHE);
+	assert_true(st.refresh_started);
+	wait_runs(e, 7);
+	wait_done(NULL, talloc_asprintf(ctx, "%s.lock", cache));
+	assert_int_equal(load(ctx, e->state, 60, 10000, false, &c, &st),
+			 SMBCACHE_FROM_CACHE);
+	assert_false(st.refresh_started);
+
+	/* a new testparm program (a Samba upgrade): refreshed at once */
+	touch_later(talloc_asprintf(ctx, "%s/testparm", e->bin));
+	assert_int_equal(load(ctx, e->state, 60, 10000, false, &c, &st),
 			 SMBCACHE_REFRESHED);
-	assert_int_equal(stub_runs(e), 6);
-
-	/* a cache older than max_age */
-	{
-		struct timespec old[2] = {
-			{ .tv_sec = time(NULL) - 100 },
-			{ .tv_sec = time(NULL) - 100 },
-		};
-
-		assert_int_equal(utimensat(AT_FDCWD, cache, old, 0), 0);
-		assert_int_equal(load(ctx, e->state, 60, 10000, false, &c, &st),
-				 SMBCACHE_REFRESHED);
-		assert_int_equal(stub_runs(e), 7);
-	}
+	assert_int_equal(stub_runs(e), 8);
 
 	/* forced */
 	assert_int_equal(load(ctx, e->state, 60, 10000, true, &c, &st),
 			 SMBCACHE_REFRESHED);
-	assert_int_equal(stub_runs(e), 8);
+	assert_int_equal(stub_runs(e), 9);
 	assert_int_equal(load(ctx, e->state, 60, 10000, false, &c, &st),
 			 SMBCACHE_FROM_CACHE);
 
@@ -432,7 +502,93 @@ static void test_load_cache_cycle(void **state)
 	write_file(cache, "# ctdb-checksamba cache 1\n# file 1 2 3", 0644);
 	assert_int_equal(load(ctx, e->state, 60, 10000, false, &c, &st),
 			 SMBCACHE_REFRESHED);
-	assert_int_equal(stub_runs(e), 9);
+	assert_int_equal(stub_runs(e), 10);
+	talloc_free(ctx);
+}
+
+/*
+ * The maximum age (spec 3.3): for a configuration made of files only,
+ * only when CTDB_SAMBA_CACHE_MAX_AGE is given; a refresh due to age
+ * alone runs detached, one at a time, and its failure is reported by
+ * the next load.
+ */
+static void test_load_detached(void **state)
+{
+	struct env *e = *state;
+	TALLOC_CTX *ctx = talloc_new(NULL);
+	struct smbconf *c = NULL;
+	struct smbcache_status st;
+	char *cache = talloc_asprintf(ctx, "%s/smb.conf.cache", e->state);
+	char *lock = talloc_asprintf(ctx, "%s.lock", cache);
+	char *outcome = talloc_asprintf(ctx, "%s.outcome", cache);
+
+	/* files only: no registry, no '%' */
+	write_file(e->smbconf,
+		   talloc_asprintf(ctx, "[global]\n include = %s\n", e->inc),
+		   0644);
+	settle();
+	assert_int_equal(load(ctx, e->state, 60, 10000, false, &c, &st),
+			 SMBCACHE_REFRESHED);
+	assert_int_equal(stub_runs(e), 1);
+
+	/* old, max age not given: the cache answers, nothing started */
+	age(cache);
+	assert_int_equal(load(ctx, e->state, 60, 10000, false, &c, &st),
+			 SMBCACHE_FROM_CACHE);
+	assert_false(st.refresh_started);
+	assert_int_equal(stub_runs(e), 1);
+
+	/* given: a detached refresh, which makes the cache young again */
+	assert_int_equal(load_aged(ctx, e->state, 60, true, 10, 10000, false,
+				   &c, &st),
+			 SMBCACHE_FROM_CACHE);
+	assert_true(st.refresh_started);
+	wait_runs(e, 2);
+	wait_done(NULL, lock);
+	assert_int_equal(load_aged(ctx, e->state, 60, true, 10, 10000, false,
+				   &c, &st),
+			 SMBCACHE_FROM_CACHE);
+	assert_false(st.refresh_started);
+	assert_int_equal(access(outcome, F_OK), -1);
+
+	/* one that fails: the next load says so, once */
+	setenv("STUB_FAIL", "1", 1);
+	age(cache);
+	assert_int_equal(load_aged(ctx, e->state, 60, true, 10, 10000, false,
+				   &c, &st),
+			 SMBCACHE_FROM_CACHE);
+	assert_true(st.refresh_started);
+	wait_done(outcome, lock);
+	unsetenv("STUB_FAIL");
+	assert_int_equal(load(ctx, e->state, 60, 10000, false, &c, &st),
+			 SMBCACHE_OLD_CACHE);
+	assert_non_null(c);
+	assert_false(st.timed_out);
+	assert_non_null(st.testparm_err);
+	assert_non_null(strstr(st.testparm_err, "Error loading services."));
+	assert_int_equal(access(outcome, F_OK), -1);
+	assert_int_equal(load(ctx, e->state, 60, 10000, false, &c, &st),
+			 SMBCACHE_FROM_CACHE);
+
+	/* one that hangs: never two at once, killed at its deadline */
+	setenv("STUB_HANG", "1", 1);
+	assert_int_equal(load_aged(ctx, e->state, 60, true, 1, 10000, false,
+				   &c, &st),
+			 SMBCACHE_FROM_CACHE);
+	assert_true(st.refresh_started);
+	wait_runs(e, 4);
+	assert_int_equal(load_aged(ctx, e->state, 60, true, 1, 10000, false,
+				   &c, &st),
+			 SMBCACHE_FROM_CACHE);
+	assert_false(st.refresh_started);
+	wait_done(outcome, lock);
+	unsetenv("STUB_HANG");
+	assert_int_equal(stub_runs(e), 4);
+	assert_int_equal(load(ctx, e->state, 60, 10000, false, &c, &st),
+			 SMBCACHE_OLD_CACHE);
+	assert_true(st.timed_out);
+	/* nothing of ours left to reap */
+	assert_no_children();
 	talloc_free(ctx);
 }
 
@@ -733,6 +889,8 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_load_cache_cycle,
 						env_setup, env_teardown),
+		cmocka_unit_test_setup_teardown(test_load_detached, env_setup,
+						env_teardown),
 		cmocka_unit_test_setup_teardown(test_load_failures, env_setup,
 						env_teardown),
 		cmocka_unit_test_setup_teardown(test_load_hang, env_setup,
