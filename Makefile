@@ -41,17 +41,27 @@ $(error commands missing: scripts/install-deps.sh installs them)
 endif
 endif
 
+# libwbclient: its headers at build time; the library itself is loaded
+# with dlopen() when the winbind ping runs (checks/winbind.c)
 HAVE_WBCLIENT ?= $(shell $(PKG_CONFIG) --exists wbclient && echo 1 || echo 0)
 PKGS := popt talloc
 ifeq ($(HAVE_WBCLIENT),1)
-PKGS += wbclient
-WB_CPPFLAGS := -DHAVE_WBCLIENT=1
+WB_SONAME := $(shell objdump -p \
+	$$($(PKG_CONFIG) --variable=libdir wbclient)/libwbclient.so \
+	2>/dev/null | awk '$$1 == "SONAME" { print $$2 }')
+WB_CPPFLAGS := -DHAVE_WBCLIENT=1 \
+	$(if $(WB_SONAME),-DWBCLIENT_SONAME='"$(WB_SONAME)"') \
+	$(shell $(PKG_CONFIG) --cflags wbclient 2>/dev/null)
+# the unit tests link libwbclient (test_winbind passes some calls on
+# to it), and export their own wbcCtxPing for dlsym() to find
+WB_TEST_LIBS := -rdynamic -Wl,--no-as-needed \
+	$(shell $(PKG_CONFIG) --libs wbclient 2>/dev/null)
 endif
 
 CPPFLAGS += -I. -D_GNU_SOURCE $(WB_CPPFLAGS) \
 	    -DSTOCK_CTDB='"$(STOCK_CTDB)"' \
 	    $(shell $(PKG_CONFIG) --cflags $(PKGS) 2>/dev/null)
-LDLIBS   += $(shell $(PKG_CONFIG) --libs $(PKGS) 2>/dev/null) -pthread
+LDLIBS   += $(shell $(PKG_CONFIG) --libs $(PKGS) 2>/dev/null) -pthread -ldl
 
 B := build
 # libchecks.a: the check module and the compat checkers, never cmd/
@@ -82,7 +92,8 @@ $(B)/tests/test_%: tests/unit/test_%.c $(B)/libchecks.a
 	@mkdir -p $(@D)
 	$(CC) $(CPPFLAGS) $(CFLAGS) $(WARNFLAGS) -Wno-missing-prototypes \
 		$(shell $(PKG_CONFIG) --cflags cmocka) -o $@ $< \
-		$(B)/libchecks.a $(LDLIBS) $(shell $(PKG_CONFIG) --libs cmocka)
+		$(B)/libchecks.a $(LDLIBS) $(shell $(PKG_CONFIG) --libs cmocka) \
+		$(WB_TEST_LIBS)
 
 $(B)/tests/helpers/%: tests/helpers/%.c
 	@mkdir -p $(@D)

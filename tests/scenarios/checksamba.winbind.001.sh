@@ -75,4 +75,22 @@ rm -f "$CTDB_SCRIPT_VARDIR/service/samba/smb.conf.cache"
 simple_test --managed
 export CTDB_MANAGES_WINBIND=yes
 winbind_fails --managed
+
+# libwbclient is loaded only for the ping (builds with it: the ping
+# is libwbclient's error, above), never for a cycle without one
+define_test "libwbclient: loaded when the ping runs, not before"
+if "$CTDB_FRONTEND" checksamba --managed 2>&1 | grep -q WBC_ERR_ &&
+   [ "${CTDB_FRONTEND##*/}" = ctdb ]; then
+	check "not linked" sh -c "! ldd '$CTDB_FRONTEND' | grep -q libwbclient"
+	strace -f -qq -e trace=openat -o "$SB/open" \
+		"$CTDB_FRONTEND" checksamba --managed >/dev/null 2>&1
+	check "opened for the ping" grep -q 'libwbclient\.so' "$SB/open"
+	unset CTDB_MANAGES_WINBIND
+	strace -f -qq -e trace=openat -o "$SB/open" \
+		"$CTDB_FRONTEND" checksamba --managed >/dev/null 2>&1
+	check "not opened without it" \
+		sh -c "! grep -q 'libwbclient\.so' '$SB/open'"
+else
+	echo "# skipped: a build without libwbclient, or under a wrapper"
+fi
 finish
