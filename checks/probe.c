@@ -17,6 +17,7 @@
 #include <signal.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/types.h>
 #include <sys/uio.h>
 #include <unistd.h>
@@ -373,51 +374,82 @@ static int probe_start_all(struct probe_job *jobs, struct probe_slot *slots,
 }
 
 /*
+ * A descriptor that becomes readable when @p pid has ended (Linux 5.3
+ * and later), or -1.
+ */
+static int probe_pidfd(pid_t pid)
+{
+#ifdef SYS_pidfd_open
+	return (int)syscall(SYS_pidfd_open, pid, 0);
+#else
+	(void)pid;
+	return -1;
+#endif
+}
+
+/*
  * Until every child has answered and been reaped, or @p end_ms: reap
  * first, then read, so that the answer of a child reaped in this round
- * is read in this round too.
+ * is read in this round too.  While a single child runs (the usual
+ * case) its end wakes us at once, through a pidfd; otherwise exits are
+ * looked for at growing intervals.
  * @return 0, or ENOMEM
  */
 static int probe_collect(TALLOC_CTX *mem_ctx, struct probe_reader *rd,
 			 struct probe_job *jobs, struct probe_slot *slots,
 			 size_t njobs, int64_t end_ms)
 {
+	pid_t watched = 0;
+	int pidfd = -1;
 	int wait_ms = 1;
+	int ret = 0;
 
 	for (;;) {
 		size_t running = probe_reap_all(jobs, slots, njobs);
+		struct pollfd p[2];
 		int64_t left;
-		int ret;
+		nfds_t n = 0;
+		size_t i;
 
 		ret = probe_read_frames(mem_ctx, rd, jobs, slots, njobs,
 					end_ms);
 		if (ret != 0) {
-			return ret;
+			break;
 		}
 		left = end_ms - util_now_ms();
 		if (running == 0 || left <= 0) {
-			return 0;
+			break;
 		}
-		if (rd->eof) {
-			/*
-			 * Every writer has closed the pipe: the children
-			 * are exiting, which takes microseconds, so look
-			 * again soon (no back-off).
-			 */
-			(void)poll(NULL, 0, 1);
-		} else {
-			struct pollfd p = { .fd = rd->fd, .events = POLLIN };
-
-			if (left > wait_ms) {
-				left = wait_ms;
+		for (i = 0; running == 1 && i < njobs; i++) {
+			if (slots[i].running && jobs[i].pid != watched) {
+				util_close(&pidfd);
+				watched = jobs[i].pid;
+				pidfd = probe_pidfd(watched);
 			}
-			/* wakes up at once for an answer; exits are polled */
-			(void)poll(&p, 1, (int)left);
 		}
+		if (!rd->eof) {
+			p[n++] = (struct pollfd) {
+				.fd = rd->fd, .events = POLLIN,
+			};
+		}
+		if (running == 1 && pidfd >= 0) {
+			p[n++] = (struct pollfd) {
+				.fd = pidfd, .events = POLLIN,
+			};
+		} else if (rd->eof) {
+			/* the children are exiting: look again soon */
+			left = 1;
+		} else if (left > wait_ms) {
+			/* an answer wakes us at once; exits are polled */
+			left = wait_ms;
+		}
+		(void)poll(n > 0 ? p : NULL, n, (int)left);
 		if (wait_ms < PROBE_POLL_MAX_MS) {
 			wait_ms *= 2;
 		}
 	}
+	util_close(&pidfd);
+	return ret;
 }
 
 /* Each job's outcome from its slot; late ones killed if asked. */
