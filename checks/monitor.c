@@ -600,6 +600,15 @@ static int monitor_smb(struct monitor *m, TALLOC_CTX *mem_ctx)
 		return 0;
 	}
 
+	if (deadline_expired(&m->dl)) {
+		/* the run's time went to the steps before: nothing was
+		 * asked, so nothing is counted, and it stays due */
+		clog(CLOG_DEBUG, "%s: %s: no time left before the deadline",
+		     m->opts->log_name, step);
+		monitor_step(m, step, MONITOR_STEP_WARNING, NULL,
+			     "no time left");
+		return 0;
+	}
 	t = talloc_array(mem_ctx, struct smbanswer_target, m->nports);
 	if (t == NULL) {
 		return monitor_fail_errno(m, step, MONITOR_FAIL_ERRNO, ENOMEM);

@@ -40,6 +40,7 @@ static struct {
 	uint16_t port;
 	unsigned calls;
 	uint64_t queued;	/* clients waiting, in the fake's table */
+	long sleep_ms;		/* the fake checker takes this long */
 	/* the fake SMB probe's answer */
 	enum smbanswer_outcome smb;
 	unsigned smb_calls;
@@ -70,6 +71,12 @@ static int fake_check(TALLOC_CTX *mem_ctx, const struct checker_env *env,
 		      struct check_result *res)
 {
 	fx.calls++;
+	if (fx.sleep_ms > 0) {
+		struct timespec ts = { .tv_sec = fx.sleep_ms / 1000,
+				       .tv_nsec = fx.sleep_ms % 1000 * 1000000 };
+
+		nanosleep(&ts, NULL);
+	}
 	if (fx.queued > 0 && fx.status == CHECK_OK) {
 		/* a listener table whose accept queue holds clients */
 		struct tcpport_answer *a = talloc_zero(mem_ctx,
@@ -197,6 +204,7 @@ static int reset(void **state)
 	fx.smb = SMBANSWER_ANSWERED;
 	fx.smb_calls = 0;
 	fx.queued = 0;
+	fx.sleep_ms = 0;
 	fx.status = CHECK_OK;
 	fx.port = 0;
 	fx.calls = 0;
@@ -669,6 +677,21 @@ static void test_smb_startup_grace(void **state)
 	assert_int_equal(stat(fx.started, &st), -1);
 }
 
+/* The steps before took the run's time: nothing asked, nothing counted */
+static void test_smb_no_time_left(void **state)
+{
+	struct monitor_result *res = NULL;
+
+	fx.opts.deadline_ms = 500;
+	fx.sleep_ms = 600;
+	fx.smb = SMBANSWER_TIMEOUT;
+	res = run();
+	assert_int_equal(res->verdict, MONITOR_HEALTHY);
+	assert_int_equal(fx.smb_calls, 0);
+	assert_step(res, "smb answer", MONITOR_STEP_WARNING, "no time left");
+	assert_null(read_state());
+}
+
 static void test_smb_invalid_values(void **state)
 {
 	static const struct {
@@ -732,6 +755,7 @@ int main(void)
 		cmocka_unit_test_setup(test_smb_due, reset),
 		cmocka_unit_test_setup(test_smb_failures, reset),
 		cmocka_unit_test_setup(test_smb_startup_grace, reset),
+		cmocka_unit_test_setup(test_smb_no_time_left, reset),
 		cmocka_unit_test_setup(test_smb_invalid_values, reset),
 		cmocka_unit_test_setup(test_port_not_listening, reset),
 		cmocka_unit_test_setup(test_no_checkers, reset),
