@@ -133,7 +133,7 @@ checksamba $M $F $T $I -- --ports="$PORT"
 t_first "socat answering HTTP/1.0 400: not SMB" \
 	"ERROR: samba tcp port $PORT does not answer SMB (answered, but not SMB)"
 socat_off
-socat_on EXEC:/bin/true
+socat_on EXEC:true
 checksamba $M $F $T $I -- --ports="$PORT"
 t_first "socat closing at once: connection closed" \
 	"ERROR: samba tcp port $PORT does not answer SMB (connection closed)"
