@@ -74,9 +74,18 @@ t_first "CHECK_TIMEOUT=2: the deadline cuts the probe" \
 	"ERROR: samba tcp port $SB_P1 does not answer SMB (no SMB answer in 2 s)"
 check "CHECK_TIMEOUT=2: ends within 2.5 s ($(elapsed) ms)" \
 	[ "$(elapsed)" -lt 2500 ]
+# samba just started (the started file is young): INFO, not counted
+STARTED=$SB/var/failcount/samba.started
+mkdir -p "$SB/var/failcount" && touch "$STARTED"
+checksamba $M CTDB_SAMBA_SMB_TIMEOUT=1
+t_rc "just started, stopped: exit 1" 1
+t_out "just started, stopped: INFO, not ERROR" \
+	"INFO: samba tcp port $SB_P1 does not answer SMB (no SMB answer in 1 s)"
+check "just started: the started file stays" test -e "$STARTED"
 cont
 checksamba $M
 t_rc "healthy again" 0
+check "answered: the started file is gone" test ! -e "$STARTED"
 
 # INTERVAL=3600: a stopped smbd goes unseen until a client waits
 checksamba $M CTDB_SAMBA_SMB_INTERVAL=3600
