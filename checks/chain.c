@@ -123,6 +123,9 @@ int chain_run(TALLOC_CTX *mem_ctx, const struct port_checker *const *table,
 		if (res.evidence != NULL) {
 			o->evidence = talloc_steal(o, res.evidence);
 		}
+		if (res.listeners != NULL) {
+			o->listeners = talloc_steal(o, res.listeners);
+		}
 		TALLOC_FREE(step_ctx);
 		break;
 	}

@@ -16,6 +16,8 @@ struct chain_outcome {
 	uint16_t port;			/* for CHECK_FAIL */
 	const char *checker;		/* the one that decided, or NULL */
 	char *evidence;			/* its DEBUG text, may be NULL */
+	struct tcpport_answer *listeners;	/* its listener table, or
+						 * NULL (check_result) */
 };
 
 /**

@@ -22,9 +22,16 @@ struct check_result {
 	uint16_t port;		/* the failing port, for CHECK_FAIL */
 	char *evidence;		/* DEBUG text, talloc child of the caller's
 				 * mem_ctx, may be NULL */
+	/*
+	 * The listener table that decided (the "ctdb" checker), talloc
+	 * child of the caller's mem_ctx, or NULL: where the SMB answer
+	 * check connects, and whose accept queues make it due (3.6)
+	 */
+	struct tcpport_answer *listeners;
 };
 
 struct tcpport_opts;
+struct tcpport_answer;
 
 struct checker_env {
 	const struct deadline *deadline;	/* external programs */

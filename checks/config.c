@@ -989,6 +989,13 @@ static const struct config_number {
 	  offsetof(struct config_values, cache_max_age) },
 	{ "CTDB_SAMBA_STARTUP_GRACE", 0, INT32_MAX, 60, 60,
 	  offsetof(struct config_values, startup_grace) },
+	/* the SMB answer check (spec 3.6) */
+	{ "CTDB_SAMBA_SMB_INTERVAL", 0, 86400, 60, 60,
+	  offsetof(struct config_values, smb_interval) },
+	{ "CTDB_SAMBA_SMB_TIMEOUT", 1, 3600, 3, 3,
+	  offsetof(struct config_values, smb_timeout) },
+	{ "CTDB_SAMBA_SMB_FAILURES", 1, 100, 2, 2,
+	  offsetof(struct config_values, smb_failures) },
 };
 
 #define CONFIG_NUMBERS (sizeof(config_numbers) / sizeof(config_numbers[0]))
@@ -1041,6 +1048,14 @@ static int config_convert(TALLOC_CTX *mem_ctx, const char *name,
 	if (strcmp(name, "CTDB_SAMBA_CONFIG_CHECK") == 0) {
 		return config_config_check(value, &v->config_check);
 	}
+	if (strcmp(name, "CTDB_SAMBA_CHECK_SMB") == 0) {
+		/* exactly yes or no: a typo must not turn the check off */
+		if (strcmp(value, "yes") != 0 && strcmp(value, "no") != 0) {
+			return EINVAL;
+		}
+		v->check_smb = strcmp(value, "yes") == 0;
+		return 0;
+	}
 	if (strcmp(name, "CTDB_SAMBA_CHECK_PORTS") == 0) {
 		int ret = smbconf_parse_transports(mem_ctx, value, true,
 						   &v->ports, &v->nports,
@@ -1066,7 +1081,9 @@ int config_get_values(TALLOC_CTX *mem_ctx, const struct config *cfg,
 {
 	static const char *const others[] = {
 		"CTDB_SAMBA_CONFIG_CHECK", "CTDB_SAMBA_CHECK_PORTS",
+		"CTDB_SAMBA_CHECK_SMB",
 	};
+	const size_t nothers = sizeof(others) / sizeof(others[0]);
 	struct config_values *v = NULL;
 	const char *value = NULL;
 	size_t i;
@@ -1083,7 +1100,8 @@ int config_get_values(TALLOC_CTX *mem_ctx, const struct config *cfg,
 				  config_numbers[i].def_legacy;
 	}
 	v->config_check = CONFIG_CHECK_STDOUT;
-	for (i = 0; i < CONFIG_NUMBERS + 2 && ret == 0; i++) {
+	v->check_smb = true;
+	for (i = 0; i < CONFIG_NUMBERS + nothers && ret == 0; i++) {
 		const char *name = i < CONFIG_NUMBERS ?
 			config_numbers[i].name : others[i - CONFIG_NUMBERS];
 

@@ -150,6 +150,10 @@ struct config_values {
 	uint64_t cache_max_age;		/* CTDB_SAMBA_CACHE_MAX_AGE, s */
 	bool cache_max_age_given;	/* it is set (applies always) */
 	uint64_t startup_grace;		/* CTDB_SAMBA_STARTUP_GRACE, s */
+	bool check_smb;			/* CTDB_SAMBA_CHECK_SMB: yes/no */
+	uint64_t smb_interval;		/* CTDB_SAMBA_SMB_INTERVAL, 0..86400 s */
+	uint64_t smb_timeout;		/* CTDB_SAMBA_SMB_TIMEOUT, 1..3600 s */
+	uint64_t smb_failures;		/* CTDB_SAMBA_SMB_FAILURES, 1..100 */
 	enum config_check config_check;	/* CTDB_SAMBA_CONFIG_CHECK */
 	bool skip_share_check;		/* CTDB_SAMBA_SKIP_SHARE_CHECK=yes */
 	const char *checkers;		/* CTDB_TCP_PORT_CHECKERS or default */

@@ -16,6 +16,7 @@
 #include "checks/log.h"
 #include "checks/monitor.h"
 #include "checks/share.h"
+#include "checks/smbanswer.h"
 #include "checks/smbcache.h"
 #include "checks/smbconf.h"
 #include "checks/state.h"
@@ -42,6 +43,10 @@ struct monitor {
 	const char *started_file;
 	struct smbconf *conf;		/* NULL until needed */
 	bool refreshed;			/* testparm ran in this cycle */
+	const uint16_t *ports;		/* the ports checked */
+	size_t nports;
+	struct tcpport_answer *listeners;	/* the table that decided,
+						 * or NULL */
 };
 
 const char *monitor_step_status_name(enum monitor_step_status status)
@@ -509,9 +514,14 @@ static int monitor_ports(struct monitor *m, TALLOC_CTX *mem_ctx)
 	}
 	switch (out->status) {
 	case CHECK_OK:
-		if (m->started_file != NULL) {
+		if (m->started_file != NULL && !m->v->check_smb) {
+			/* with the SMB answer check, it goes once smbd
+			 * answers */
 			unlink(m->started_file);
 		}
+		m->ports = ports;
+		m->nports = nports;
+		m->listeners = out->listeners;
 		monitor_step(m, step, MONITOR_STEP_OK, NULL,
 			     talloc_asprintf(mem_ctx, "listening (%s)",
 					     out->checker));
@@ -529,6 +539,129 @@ static int monitor_ports(struct monitor *m, TALLOC_CTX *mem_ctx)
 	}
 	m->res->value = talloc_strdup(m->res, m->v->checkers);
 	return monitor_fail(m, step, MONITOR_FAIL_NO_CHECKERS, NULL);
+}
+
+/*
+ * Spec 3.6: the probe's outcome for the first port that did not
+ * answer, counted in the state directory.  Returns 1 when the cycle
+ * fails.
+ */
+static int monitor_smb_failed(struct monitor *m, TALLOC_CTX *mem_ctx,
+			      const struct smbanswer_state *st, bool started,
+			      uint16_t port, const char *words)
+{
+	static const char step[] = "smb answer";
+	unsigned limit = (unsigned)m->v->smb_failures;
+	unsigned k = st->failures < 1000000 ? st->failures + 1 : st->failures;
+	char *subject = talloc_asprintf(mem_ctx, "%u", port);
+
+	if (started && monitor_just_started(m)) {
+		/* samba was just started: said, not counted */
+		m->res->port = port;
+		m->res->words = talloc_strdup(m->res, words);
+		m->res->startup_grace = true;
+		return monitor_fail(m, step, MONITOR_FAIL_SMB, subject);
+	}
+	if (started) {
+		unlink(m->started_file);
+	}
+	if (m->state_dir != NULL &&
+	    smbanswer_state_write(mem_ctx, m->state_dir, st, k) != 0) {
+		clog(CLOG_DEBUG, "%s: %s: cannot record failure %u in \"%s\"",
+		     m->opts->log_name, step, k, m->state_dir);
+	}
+	if (k < limit) {
+		clog(CLOG_WARNING, "WARNING: samba tcp port %u does not answer "
+		     "SMB (%s); failure %u of %u", port, words, k, limit);
+		monitor_step(m, step, MONITOR_STEP_WARNING, subject,
+			     talloc_asprintf(mem_ctx, "failure %u of %u", k,
+					     limit));
+		return 0;
+	}
+	m->res->port = port;
+	m->res->words = talloc_strdup(m->res, words);
+	return monitor_fail(m, step, MONITOR_FAIL_SMB, subject);
+}
+
+/* Spec 3.6: does each checked port answer SMB, when that is due? */
+static int monitor_smb(struct monitor *m, TALLOC_CTX *mem_ctx)
+{
+	static const char step[] = "smb answer";
+	struct smbanswer_state st;
+	struct smbanswer_target *t = NULL;
+	struct smbanswer_result *r = NULL;
+	struct stat sb;
+	uint64_t queued = 0;
+	bool started = false;
+	size_t i, failed;
+	int ret;
+
+	if (!m->v->check_smb) {
+		monitor_step(m, step, MONITOR_STEP_SKIP, NULL, NULL);
+		return 0;
+	}
+	/* what makes it due costs a stat of the started file, an lstat
+	 * of the state file, and what the port check already read */
+	started = m->started_file != NULL && stat(m->started_file, &sb) == 0;
+	smbanswer_state_read(mem_ctx, m->state_dir, &st);
+	for (i = 0; m->listeners != NULL && i < m->nports &&
+		    i < m->listeners->nports; i++) {
+		queued += m->listeners->queued[i];
+	}
+	if (!smbanswer_due(&st, m->v->smb_interval, queued, started)) {
+		monitor_step(m, step, MONITOR_STEP_OK, NULL, "not due");
+		return 0;
+	}
+
+	if (deadline_expired(&m->dl)) {
+		/* the run's time went to the steps before: nothing was
+		 * asked, so nothing is counted, and it stays due */
+		clog(CLOG_DEBUG, "%s: %s: no time left before the deadline",
+		     m->opts->log_name, step);
+		monitor_step(m, step, MONITOR_STEP_WARNING, NULL,
+			     "no time left");
+		return 0;
+	}
+	t = talloc_array(mem_ctx, struct smbanswer_target, m->nports);
+	if (t == NULL) {
+		return monitor_fail_errno(m, step, MONITOR_FAIL_ERRNO, ENOMEM);
+	}
+	for (i = 0; i < m->nports; i++) {
+		smbanswer_pick_target(m->listeners, i, m->ports[i], &t[i]);
+	}
+	ret = (m->opts->smb_probe != NULL ? m->opts->smb_probe :
+		smbanswer_probe)(mem_ctx, t, m->nports, &m->dl,
+				 (int64_t)m->v->smb_timeout * 1000, &r);
+	if (ret != 0) {
+		return monitor_fail_errno(m, step, MONITOR_FAIL_ERRNO, ret);
+	}
+	failed = m->nports;
+	for (i = 0; i < m->nports; i++) {
+		char name[64];
+
+		smbanswer_target_name(&t[i], name, sizeof(name));
+		clog(CLOG_DEBUG, "%s: %s: port %u on %s: %s (%lld ms)",
+		     m->opts->log_name, step, (unsigned)t[i].port, name,
+		     smbanswer_words(mem_ctx, &r[i]), (long long)r[i].ms);
+		if (r[i].outcome != SMBANSWER_ANSWERED && failed == m->nports) {
+			failed = i;
+		}
+	}
+	if (failed < m->nports) {
+		return monitor_smb_failed(m, mem_ctx, &st, started,
+					  m->ports[failed],
+					  smbanswer_words(mem_ctx, &r[failed]));
+	}
+	if (started) {
+		unlink(m->started_file);
+	}
+	if (m->state_dir != NULL &&
+	    smbanswer_state_write(mem_ctx, m->state_dir, &st, 0) != 0) {
+		clog(CLOG_DEBUG, "%s: %s: cannot record the answer in \"%s\"",
+		     m->opts->log_name, step, m->state_dir);
+	}
+	monitor_step(m, step, MONITOR_STEP_OK, NULL, "answered");
+	return 0;
 }
 
 static int monitor_winbind(struct monitor *m, TALLOC_CTX *mem_ctx)
@@ -614,7 +747,11 @@ static int monitor_samba(struct monitor *m, TALLOC_CTX *mem_ctx,
 			return ret;
 		}
 	}
-	return monitor_ports(m, mem_ctx);
+	ret = monitor_ports(m, mem_ctx);
+	if (ret != 0) {
+		return ret;
+	}
+	return monitor_smb(m, mem_ctx);
 }
 
 /* What is managed (spec 3.0): samba, winbind, and the automatic rule */

@@ -15,6 +15,7 @@
 #include <talloc.h>
 
 #include "checks/check.h"
+#include "checks/smbanswer.h"
 #include "checks/tcpport.h"
 
 struct monitor_opts {
@@ -38,6 +39,10 @@ struct monitor_opts {
 	/* tests: the deadline in milliseconds, instead of
 	 * CTDB_SAMBA_CHECK_TIMEOUT's seconds; 0: the variable's */
 	int64_t deadline_ms;
+	/* tests: the SMB answer probe; NULL: smbanswer_probe() */
+	int (*smb_probe)(TALLOC_CTX *mem_ctx, const struct smbanswer_target *t,
+			 size_t n, const struct deadline *dl,
+			 int64_t timeout_ms, struct smbanswer_result **res);
 };
 
 enum monitor_verdict {
@@ -62,6 +67,7 @@ enum monitor_failure {
 	MONITOR_FAIL_NO_TCP_PORTS,	/* entries, but none of them TCP */
 	MONITOR_FAIL_PORT,		/* port, startup_grace */
 	MONITOR_FAIL_NO_CHECKERS,	/* value: the chain */
+	MONITOR_FAIL_SMB,		/* port, words, startup_grace */
 	MONITOR_FAIL_WINBIND,
 };
 
@@ -91,6 +97,7 @@ struct monitor_result {
 	unsigned seconds;	/* the deadline's length, for "no answer in" */
 	uint16_t port;		/* the port not listening */
 	bool startup_grace;	/* samba was just started: INFO, not ERROR */
+	char *words;		/* why port does not answer SMB */
 	char **details;		/* lines that belong after the headline */
 	size_t ndetails;
 	struct monitor_step *steps;	/* in the order they ran */

@@ -58,8 +58,13 @@ static struct tcpport_answer *tcpport_answer_new(TALLOC_CTX *mem_ctx, size_t npo
 	ans->listening = talloc_zero_array(ans, bool, nports ? nports : 1);
 	ans->addrs = talloc_zero_array(ans, char *, nports ? nports : 1);
 	ans->naddrs = talloc_zero_array(ans, unsigned, nports ? nports : 1);
+	ans->listeners = talloc_zero_array(ans, struct tcpport_listener *,
+					   nports ? nports : 1);
+	ans->nlisteners = talloc_zero_array(ans, unsigned, nports ? nports : 1);
+	ans->queued = talloc_zero_array(ans, uint64_t, nports ? nports : 1);
 	if (ans->listening == NULL || ans->addrs == NULL ||
-	    ans->naddrs == NULL) {
+	    ans->naddrs == NULL || ans->listeners == NULL ||
+	    ans->nlisteners == NULL || ans->queued == NULL) {
 		TALLOC_FREE(ans);
 		return NULL;
 	}
@@ -74,6 +79,9 @@ static void tcpport_answer_reset(struct tcpport_answer *ans)
 		ans->listening[i] = false;
 		TALLOC_FREE(ans->addrs[i]);
 		ans->naddrs[i] = 0;
+		TALLOC_FREE(ans->listeners[i]);
+		ans->nlisteners[i] = 0;
+		ans->queued[i] = 0;
 	}
 }
 
@@ -123,13 +131,55 @@ static size_t tcpport_answer_find(struct tcpport_answer *ans,
 }
 
 /*
- * One listener found at printable address @p addr, port @p port: mark
- * the requested ports it matches.
+ * Keep listener @p l of port index @p i: a known address adds its
+ * queues to the one kept, a new one is kept while there is room.
+ */
+static int tcpport_listener_add(struct tcpport_answer *ans, size_t i,
+				const struct tcpport_listener *l)
+{
+	struct tcpport_listener *grown = NULL;
+	size_t alen = l->family == AF_INET ? 4 : 16;
+	unsigned j;
+
+	if (ans->listeners == NULL || ans->nlisteners == NULL ||
+	    ans->queued == NULL) {
+		return 0;	/* a caller's answer without the table */
+	}
+	ans->queued[i] += l->rqueue;
+	for (j = 0; j < ans->nlisteners[i]; j++) {
+		struct tcpport_listener *k = &ans->listeners[i][j];
+
+		if (k->family == l->family &&
+		    memcmp(k->addr, l->addr, alen) == 0) {
+			k->rqueue += l->rqueue;
+			k->wqueue += l->wqueue;
+			return 0;
+		}
+	}
+	if (ans->nlisteners[i] >= TCPPORT_MAX_ADDRS) {
+		return 0;
+	}
+	grown = talloc_realloc(ans, ans->listeners[i], struct tcpport_listener,
+			       ans->nlisteners[i] + 1);
+	if (grown == NULL) {
+		return ENOMEM;
+	}
+	ans->listeners[i] = grown;
+	grown[ans->nlisteners[i]++] = *l;
+	return 0;
+}
+
+/*
+ * One listener found at printable address @p addr, port @p port (with
+ * its raw address and queues in @p l): mark the requested ports it
+ * matches.
  */
 static int tcpport_answer_add(struct tcpport_answer *ans, const uint16_t *ports,
-		      uint16_t port, const char *addr)
+		      uint16_t port, const char *addr,
+		      const struct tcpport_listener *l)
 {
 	size_t k = tcpport_answer_find(ans, ports, port);
+	int ret;
 
 	if (k == SIZE_MAX) {
 		return ENOMEM;
@@ -140,6 +190,10 @@ static int tcpport_answer_add(struct tcpport_answer *ans, const uint16_t *ports,
 		char *grown = NULL;
 
 		ans->listening[i] = true;
+		ret = tcpport_listener_add(ans, i, l);
+		if (ret != 0) {
+			return ret;
+		}
 		if (ans->naddrs[i] > TCPPORT_MAX_ADDRS) {
 			continue;	/* enough to show, and "..." said */
 		}
@@ -244,6 +298,7 @@ int tcpport_parse_diag(struct tcpport_answer *ans, const uint16_t *ports,
 		}
 		if (h.nlmsg_type == SOCK_DIAG_BY_FAMILY) {
 			struct inet_diag_msg m;
+			struct tcpport_listener l = { .queues_known = true };
 			char addr[INET6_ADDRSTRLEN];
 			int ret;
 
@@ -262,8 +317,19 @@ int tcpport_parse_diag(struct tcpport_answer *ans, const uint16_t *ports,
 				      sizeof(addr)) == NULL) {
 				return EBADMSG;
 			}
+			/*
+			 * Of a LISTEN socket the kernel reports the accept
+			 * queue's length as idiag_rqueue and its backlog as
+			 * idiag_wqueue (inet_diag_msg_common_fill() and
+			 * tcp_diag_get_info()).
+			 */
+			l.family = m.idiag_family;
+			memcpy(l.addr, m.id.idiag_src,
+			       m.idiag_family == AF_INET ? 4 : 16);
+			l.rqueue = m.idiag_rqueue;
+			l.wqueue = m.idiag_wqueue;
 			ret = tcpport_answer_add(ans, ports, ntohs(m.id.idiag_sport),
-					 addr);
+					 addr, &l);
 			if (ret != 0) {
 				return ret;
 			}
@@ -618,6 +684,7 @@ static int tcpport_proc_read(TALLOC_CTX *mem_ctx, const char *root, const char *
 	}
 	while (fgets(line, sizeof(line), f) != NULL) {
 		bool whole = (strchr(line, '\n') != NULL);
+		struct tcpport_listener l = { .family = AF_INET };
 		char addr[INET6_ADDRSTRLEN];
 		uint16_t port = 0;
 		bool listen = false;
@@ -636,7 +703,13 @@ static int tcpport_proc_read(TALLOC_CTX *mem_ctx, const char *root, const char *
 		if (!listen) {
 			continue;
 		}
-		ret = tcpport_answer_add(ans, ports, port, addr);
+		if (strchr(addr, ':') != NULL) {
+			l.family = AF_INET6;
+		}
+		if (inet_pton(l.family, addr, l.addr) != 1) {
+			continue;
+		}
+		ret = tcpport_answer_add(ans, ports, port, addr, &l);
 		if (ret != 0) {
 			goto done;
 		}

@@ -35,6 +35,17 @@ struct tcpport_opts {
 /* The most listening addresses an answer keeps per port (for -v) */
 #define TCPPORT_MAX_ADDRS 16
 
+/* One listening socket's address, and its queues where netlink told */
+struct tcpport_listener {
+	int family;			/* AF_INET or AF_INET6 */
+	unsigned char addr[16];		/* network order: 4 or 16 bytes */
+	bool queues_known;		/* netlink: rqueue and wqueue are set */
+	uint32_t rqueue;		/* connections waiting to be accepted
+					 * (idiag_rqueue of a LISTEN socket) */
+	uint32_t wqueue;		/* the backlog: the most that may wait
+					 * (idiag_wqueue of a LISTEN socket) */
+};
+
 struct tcpport_answer {
 	enum tcpport_method method;	/* what decided (or was tried last) */
 	size_t nports;
@@ -45,6 +56,16 @@ struct tcpport_answer {
 	unsigned *naddrs;		/* [nports]: words in addrs[] */
 	size_t *by_port;		/* internal: [nports] indexes of the
 					 * ports asked, sorted by port */
+	/*
+	 * [nports]: the listening addresses as in addrs[] (the same
+	 * order, at most TCPPORT_MAX_ADDRS, no "..."), talloc arrays of
+	 * nlisteners[i]; sockets of one address add their queues up
+	 */
+	struct tcpport_listener **listeners;
+	unsigned *nlisteners;
+	/* [nports]: connections waiting in the accept queues of every
+	 * LISTEN socket of the port (netlink only; 0 otherwise) */
+	uint64_t *queued;
 	/*
 	 * Why the methods before @method did not decide, for the caller
 	 * to word: an errno, or 0 where the method was not tried (opts)
@@ -90,7 +111,9 @@ int tcpport_parse_proc_line(const char *line, uint16_t *port, bool *listen,
 /**
  * @brief Parse one buffer received from a sock_diag dump (pure: no I/O).
  * LISTEN sockets of the ports asked for are marked in @p ans, their
- * addresses appended to ans->addrs[] (talloc children of @p ans).
+ * addresses appended to ans->addrs[] (talloc children of @p ans), and,
+ * where @p ans has the arrays, kept with their queues in
+ * ans->listeners[] and ans->queued[].
  * Messages whose sequence number is not @p seq, or whose port id is not
  * @p pid (when @p pid is not 0), are ignored.
  * @param[in,out] ans  listening[] and addrs[] sized ans->nports

@@ -112,6 +112,11 @@ static char *checksamba_headline(TALLOC_CTX *mem_ctx,
 				       "ctdb_check_ports - no working checkers "
 				       "in CTDB_TCP_PORT_CHECKERS=\"%s\"",
 				       res->value);
+	case MONITOR_FAIL_SMB:
+		return talloc_asprintf(mem_ctx, "%s: samba tcp port %u does not "
+				       "answer SMB (%s)",
+				       res->startup_grace ? "INFO" : "ERROR",
+				       res->port, res->words);
 	case MONITOR_FAIL_WINBIND:
 		return talloc_strdup(mem_ctx, "ERROR: winbind - wbinfo -p "
 				     "returned error");

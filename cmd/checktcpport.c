@@ -4,6 +4,7 @@
  * Exit status: 0 nothing listens, EADDRINUSE something listens, EINVAL
  * bad usage, another errno when no method could decide.
  */
+#include <arpa/inet.h>
 #include <errno.h>
 #include <popt.h>
 #include <stdio.h>
@@ -60,6 +61,34 @@ static void checktcpport_test_hooks(struct tcpport_opts *opts)
 	(void)opts;
 }
 #endif
+
+/*
+ * -v: each listening address with its accept queue (clients waiting
+ * for the listener to accept them) and backlog, where netlink told.
+ * A stopped or hung listener shows a queue that grows.
+ */
+static void checktcpport_print_queues(const struct tcpport_answer *ans,
+				      uint16_t port)
+{
+	unsigned j;
+
+	if (ans->listeners == NULL || ans->listeners[0] == NULL) {
+		return;
+	}
+	for (j = 0; j < ans->nlisteners[0]; j++) {
+		const struct tcpport_listener *l = &ans->listeners[0][j];
+		char a[INET6_ADDRSTRLEN] = "?";
+
+		if (!l->queues_known) {
+			continue;
+		}
+		(void)inet_ntop(l->family, l->addr, a, sizeof(a));
+		printf("  %s%s%s:%u: accept queue %u, backlog %u\n",
+		       l->family == AF_INET6 ? "[" : "", a,
+		       l->family == AF_INET6 ? "]" : "", (unsigned)port,
+		       (unsigned)l->rqueue, (unsigned)l->wqueue);
+	}
+}
 
 static int checktcpport_run(TALLOC_CTX *mem_ctx,
 			    const struct cmd_globals *globals, int argc,
@@ -164,6 +193,7 @@ static int checktcpport_run(TALLOC_CTX *mem_ctx,
 			       ans->addrs[0] != NULL ? " on " : "",
 			       ans->addrs[0] != NULL ? ans->addrs[0] : "",
 			       tcpport_method_name(ans->method));
+			checktcpport_print_queues(ans, port);
 		}
 		ret = EADDRINUSE;
 	} else {

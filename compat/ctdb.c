@@ -117,6 +117,7 @@ static int ctdb_check(TALLOC_CTX *mem_ctx, const struct checker_env *env,
 	}
 
 	res->status = CHECK_OK;
+	res->listeners = talloc_steal(mem_ctx, ans);
 	ev = talloc_strdup(tmp_ctx, "");
 	for (i = 0; ev != NULL && i < nports; i++) {
 		ev = talloc_asprintf_append_buffer(

@@ -3,8 +3,10 @@
 # machine, in network and mount namespaces (see lib.sh), each node with a
 # real smbd and our 50.samba.script.  Proves that when our check fails,
 # CTDB marks the node UNHEALTHY and moves its public address to a healthy
-# node that answers SMB, and that a client connection lingering on the
-# dead smbd's port does not hide the failure.  Prints the timings.
+# node that answers SMB, that a client connection lingering on the
+# dead smbd's port does not hide the failure, and that a stopped smbd
+# (SIGSTOP: still listening) with a client arriving is found by the SMB
+# answer check.  Prints the timings.
 #
 #   tests/cluster/run.sh            (make check-cluster; root)
 #   CL_STOCK=0                      skip the comparison with CTDB's own
@@ -234,6 +236,7 @@ recover_watch()
 }
 
 LIMIT_UNH=$((2 * MI))
+LIMIT_DESC="two monitor intervals"
 
 monitor_stamp()
 {
@@ -268,9 +271,9 @@ failover_checks()
 {
 	local tag=$1 out
 	if [ "$T_UNH" != - ] && le "$T_UNH" "$LIMIT_UNH"; then
-		ok "$tag: node 2 UNHEALTHY within two monitor intervals ($T_UNH s <= $LIMIT_UNH s)"
+		ok "$tag: node 2 UNHEALTHY within $LIMIT_DESC ($T_UNH s <= $LIMIT_UNH s)"
 	else
-		not_ok "$tag: node 2 UNHEALTHY within two monitor intervals ($T_UNH s, limit $LIMIT_UNH s)" \
+		not_ok "$tag: node 2 UNHEALTHY within $LIMIT_DESC ($T_UNH s, limit $LIMIT_UNH s)" \
 			"$(cl_ctdb 2 status 2>&1)" "$(event_status 2)"
 	fi
 	out=$(event_status 2)
@@ -420,9 +423,68 @@ unset 'CLIENT_PID[linger]'
 recover_checks "$TAG"
 R2="$R2 $T_REC $T_BAL"
 
-# ------------------------------------------------- 3: stock, for comparison
+# ------------------------------------------ 3: stopped smbd, client arriving
+
+TAG="smbd stopped"
+# SIGSTOP keeps smbd's listening socket: the kernel completes the
+# handshakes of arriving clients into its accept queue, and only the
+# SMB answer check (spec 3.6) can tell.  With the defaults a waiting
+# client makes the probe due: a WARNING at the next monitor run, the
+# ERROR at the one after, each probe waiting CTDB_SAMBA_SMB_TIMEOUT (3 s).
+client_to()
+{
+	nsenter --net="/run/netns/$CL_P-c" -- bash -c \
+		"exec 3<>/dev/tcp/$1/$PORT && exec sleep 600" \
+		</dev/null >/dev/null 2>&1 8>&- 9>&- &
+	CLIENT_PID[$2]=$!
+}
+check "$TAG: cluster settled (two passing monitor runs on node 2)" settle
+A2=$(addr_of 2)
+echo "# node 2 hosts $A2; stopping smbd (PID ${SMBD_PID[2]}) with SIGSTOP, a client connects to $A2"
+kill -STOP "${SMBD_PID[2]}"
+T0=$EPOCHREALTIME
+client_to "$A2" stopped
+queued()
+{
+	[ -n "$(on 2 ss -Hltn "( sport = :$PORT )" | awk '$2 > 0')" ]
+}
+check "$TAG: still listening, the client waits in the accept queue" \
+	wait_for 5 queued
+ERRLINE_KILL=$ERRLINE
+ERRLINE="ERROR: samba tcp port $PORT does not answer SMB (no SMB answer in 3 s)"
+LIMIT_UNH_KILL=$LIMIT_UNH
+LIMIT_UNH=$((2 * MI + 2 * 3 + 2))
+LIMIT_DESC="two monitor intervals, two probe timeouts (3 s) and 2 s"
+failover_watch 40
+failover_checks "$TAG"
+R_STOP="$T_UNH $T_MOVED"
+ERRLINE=$ERRLINE_KILL
+LIMIT_UNH=$LIMIT_UNH_KILL
+LIMIT_DESC="two monitor intervals"
+cl_stop_pids TERM 2 "${CLIENT_PID[stopped]}"
+unset 'CLIENT_PID[stopped]'
+kill -CONT "${SMBD_PID[2]}"
+T0=$EPOCHREALTIME
+if recover_watch 30; then
+	ok "$TAG: node 2 OK again $T_REC s after kill -CONT"
+else
+	not_ok "$TAG: node 2 OK again after kill -CONT" \
+		"$(cl_ctdb 2 status 2>&1)" "$(event_status 2)"
+fi
+if wait_for 30 balanced; then
+	T_BAL=$(elapsed "$T0")
+	ok "$TAG: each node hosts one public address again ($T_BAL s after kill -CONT)"
+else
+	T_BAL=-
+	not_ok "$TAG: each node hosts one public address again" \
+		"$(cl_ctdb 1 ip 2>&1)"
+fi
+R_STOP="$R_STOP $T_REC $T_BAL"
+
+# ------------------------------------------------- 4: stock, for comparison
 
 R3=
+R4=
 if [ "${CL_STOCK:-1}" != 0 ] &&
 	[ -f /usr/share/ctdb/events/legacy/50.samba.script ]; then
 	TAG="stock 50.samba.script, lingering client"
@@ -438,6 +500,21 @@ if [ "${CL_STOCK:-1}" != 0 ] &&
 			healthy 2 2 && balanced
 	}
 	if wait_for 30 stock_ok; then
+		# a stopped smbd with a client arriving: the stock script
+		# sees a listener and keeps node 2 OK (watched for 30 s)
+		settle
+		A2=$(addr_of 2)
+		echo "# comparison: CTDB's own 50.samba.script on node 2; smbd stopped, a client connects to $A2 (30 s)"
+		kill -STOP "${SMBD_PID[2]}"
+		T0=$EPOCHREALTIME
+		client_to "$A2" stockstop
+		failover_watch 30
+		R4="$T_UNH $T_MOVED"
+		echo "# comparison: stock script, smbd stopped: node 2 UNHEALTHY after $T_UNH s, $A2 moved after $T_MOVED s"
+		cl_stop_pids TERM 2 "${CLIENT_PID[stockstop]}"
+		unset 'CLIENT_PID[stockstop]'
+		kill -CONT "${SMBD_PID[2]}"
+		wait_for 30 stock_ok
 		nsenter --net="/run/netns/$CL_P-c" -- bash -c \
 			"exec 3<>/dev/tcp/10.99.0.2/$PORT && exec sleep 600" \
 			</dev/null >/dev/null 2>&1 8>&- 9>&- &
@@ -478,13 +555,15 @@ row()
 	local name=$1
 	# shellcheck disable=SC2086
 	set -- $2
-	printf '# %-34s %9s %7s %9s %9s\n' "$name" "$1" "$2" "${3:--}" "${4:--}"
+	printf '# %-40s %9s %7s %9s %9s\n' "$name" "$1" "$2" "${3:--}" "${4:--}"
 }
 echo "# timings in seconds (MonitorInterval=$MI s), from the kill of smbd / its restart:"
-printf '# %-34s %9s %7s %9s %9s\n' "" UNHEALTHY moved recovered balanced
+printf '# %-40s %9s %7s %9s %9s\n' "" UNHEALTHY moved recovered balanced
 row "smbd killed" "$R1"
 row "smbd killed, client lingering" "$R2"
 [ -n "$R3" ] && row "same, stock 50.samba.script" "$R3"
+row "smbd stopped (SIGSTOP), client arriving" "$R_STOP"
+[ -n "$R4" ] && row "same, stock 50.samba.script" "$R4"
 echo "# cluster built and balanced in $T_UP s; whole run $(elapsed "$T_START") s" \
 	"(lock wait $CL_LOCK_WAIT s, teardown $(elapsed "$T_END_SCEN") s)"
 echo "# $TAP_COUNT assertions, $TAP_FAILED failed"

@@ -26,12 +26,13 @@ check "the table" diff -u - "$SB/table" <<EOT
 |clean check|ok|N||clean|
 |share check|ok|N||1 directories|
 |port check|ok|N||listening (ctdb)|
+|smb answer|ok|N||answered|
 |winbind|skip|N|||
 |cycle|ok|N|||
 EOT
 check "nothing on stderr" [ ! -s "$SB/err" ]
 check "times are numbers" \
-	[ "$(grep -cE '^\|[^|]*\|[a-z]+\|[0-9]+\|' "$SB/out")" -eq 8 ]
+	[ "$(grep -cE '^\|[^|]*\|[a-z]+\|[0-9]+\|' "$SB/out")" -eq 9 ]
 
 define_test "-X among other global options, in either order"
 run_x -d 4 -X checksamba --managed --skip-share-check

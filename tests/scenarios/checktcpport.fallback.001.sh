@@ -18,7 +18,10 @@ listen_ports 1
 mkdir -p "$SB/fifo-root/net" && mkfifo "$SB/fifo-root/net/tcp"
 for root in "$fixture" "$SB/fifo-root"; do
 	export CTDB_TEST_PROC_ROOT=$root
-	required_result 98 "port $PORT1: listening on 127.0.0.1:$PORT1 (netlink)"
+	required_result 98 <<EOT
+port $PORT1: listening on 127.0.0.1:$PORT1 (netlink)
+  127.0.0.1:$PORT1: accept queue 0, backlog 8
+EOT
 	command_test checktcpport -v "$PORT1"
 done
 unset CTDB_TEST_PROC_ROOT

@@ -11,10 +11,26 @@ listen_ports 2
 required_result 98 ""
 command_test checktcpport "$PORT1"
 
-define_test "-v: the listening address and what decided"
-required_result 98 "port $PORT2: listening on 127.0.0.1:$PORT2 (netlink)"
+define_test "-v: the listening address, what decided, queue and backlog"
+required_result 98 "port $PORT2: listening on 127.0.0.1:$PORT2 (netlink)
+  127.0.0.1:$PORT2: accept queue 0, backlog 8"
 command_test checktcpport -v "$PORT2"
 command_test checktcpport "$PORT2" --verbose
+
+define_test "-v: clients the listener does not accept wait in its queue"
+kill -STOP "$LISTENER_PID"
+python3 -c 'import socket,sys,time; a=[socket.create_connection(("127.0.0.1",int(sys.argv[1]))) for _ in range(3)]; time.sleep(30)' "$PORT2" &
+client=$!
+for _ in $(seq 50); do
+	[ -n "$(ss -Hltn "( sport = :$PORT2 )" | awk '$2 == 3')" ] && break
+	sleep 0.05
+done
+required_result 98 "port $PORT2: listening on 127.0.0.1:$PORT2 (netlink)
+  127.0.0.1:$PORT2: accept queue 3, backlog 8"
+command_test checktcpport -v "$PORT2"
+kill "$client"
+wait "$client" 2>/dev/null
+kill -CONT "$LISTENER_PID"
 
 define_test "the listener gone: 0, silent"
 free=$PORT1
@@ -28,7 +44,8 @@ define_test "a listener on [::1] only: 98 (the stock bind probe misses it)"
 if python3 -c 'import socket; socket.socket(socket.AF_INET6).bind(("::1", 0))' \
 	2>/dev/null; then
 	listen_ports 1 ::1
-	required_result 98 "port $PORT1: listening on [::1]:$PORT1 (netlink)"
+	required_result 98 "port $PORT1: listening on [::1]:$PORT1 (netlink)
+  [::1]:$PORT1: accept queue 0, backlog 8"
 	command_test checktcpport -v "$PORT1"
 	stop_listeners
 else

@@ -23,6 +23,7 @@
 #include <cmocka.h>
 #include <talloc.h>
 
+#include "checks/config.h"
 #include "checks/monitor.h"
 
 static struct {
@@ -38,13 +39,59 @@ static struct {
 	enum check_status status;
 	uint16_t port;
 	unsigned calls;
+	uint64_t queued;	/* clients waiting, in the fake's table */
+	long sleep_ms;		/* the fake checker takes this long */
+	/* the fake SMB probe's answer */
+	enum smbanswer_outcome smb;
+	unsigned smb_calls;
 } fx;
+
+/* The fake SMB probe: every port answers as fx.smb says */
+static int fake_probe(TALLOC_CTX *mem_ctx, const struct smbanswer_target *t,
+		      size_t n, const struct deadline *dl, int64_t timeout_ms,
+		      struct smbanswer_result **res)
+{
+	size_t i;
+
+	fx.smb_calls++;
+	*res = talloc_zero_array(mem_ctx, struct smbanswer_result, n);
+	assert_non_null(*res);
+	for (i = 0; i < n; i++) {
+		(*res)[i].outcome = fx.smb;
+		(*res)[i].timeout_s = (unsigned)(timeout_ms / 1000);
+		(*res)[i].reply.kind = SMBANSWER_SMB2;
+		(*res)[i].reply.has_dialect = true;
+		(*res)[i].reply.dialect = 0x02ff;
+	}
+	return 0;
+}
 
 static int fake_check(TALLOC_CTX *mem_ctx, const struct checker_env *env,
 		      const uint16_t *ports, size_t nports,
 		      struct check_result *res)
 {
 	fx.calls++;
+	if (fx.sleep_ms > 0) {
+		struct timespec ts = { .tv_sec = fx.sleep_ms / 1000,
+				       .tv_nsec = fx.sleep_ms % 1000 * 1000000 };
+
+		nanosleep(&ts, NULL);
+	}
+	if (fx.queued > 0 && fx.status == CHECK_OK) {
+		/* a listener table whose accept queue holds clients */
+		struct tcpport_answer *a = talloc_zero(mem_ctx,
+						       struct tcpport_answer);
+
+		assert_non_null(a);
+		a->nports = nports;
+		a->queued = talloc_zero_array(a, uint64_t, nports);
+		a->nlisteners = talloc_zero_array(a, unsigned, nports);
+		a->listeners = talloc_zero_array(a, struct tcpport_listener *,
+						 nports);
+		assert_non_null(a->queued);
+		a->queued[0] = fx.queued;
+		res->listeners = a;
+	}
 	res->status = fx.status;
 	res->port = fx.status == CHECK_FAIL ? fx.port : 0;
 	res->evidence = talloc_strdup(mem_ctx, "fake evidence");
@@ -135,6 +182,8 @@ static int reset(void **state)
 		"CTDB_SAMBA_STARTUP_GRACE", "FAKE_TESTPARM_FAIL",
 		"FAKE_TESTPARM_HANG", "FAKE_TESTPARM_STDOUT_FILE",
 		"FAKE_SERVER_ROLE", "FAKE_TESTPARM_STDERR",
+		"CTDB_SAMBA_CHECK_SMB", "CTDB_SAMBA_SMB_INTERVAL",
+		"CTDB_SAMBA_SMB_TIMEOUT", "CTDB_SAMBA_SMB_FAILURES",
 	};
 	size_t i;
 
@@ -150,7 +199,12 @@ static int reset(void **state)
 		.checkers = "fake",
 		.log_name = "test",
 		.deadline_ms = 2000,
+		.smb_probe = fake_probe,
 	};
+	fx.smb = SMBANSWER_ANSWERED;
+	fx.smb_calls = 0;
+	fx.queued = 0;
+	fx.sleep_ms = 0;
 	fx.status = CHECK_OK;
 	fx.port = 0;
 	fx.calls = 0;
@@ -238,6 +292,7 @@ static void test_healthy(void **state)
 	assert_step(res, "clean check", MONITOR_STEP_OK, "clean");
 	assert_step(res, "share check", MONITOR_STEP_OK, "1 directories");
 	assert_step(res, "port check", MONITOR_STEP_OK, "listening (fake)");
+	assert_step(res, "smb answer", MONITOR_STEP_OK, "answered");
 	assert_step(res, "winbind", MONITOR_STEP_SKIP, NULL);
 	for (i = 0; i < res->nsteps; i++) {
 		assert_true(res->steps[i].ms >= 0);
@@ -492,6 +547,185 @@ static void test_legacy_cleanup_stamp(void **state)
 	assert_int_equal(stat(stamp, &st), 0);
 }
 
+static char *read_state(void)
+{
+	static char buf[64];
+	char *path = talloc_asprintf(fx.ctx, "%s/smb_answer", fx.state);
+	FILE *f = fopen(path, "r");
+	size_t n;
+
+	if (f == NULL) {
+		return NULL;
+	}
+	n = fread(buf, 1, sizeof(buf) - 1, f);
+	buf[n] = '\0';
+	fclose(f);
+	return buf;
+}
+
+/* Spec 3.6: the first cycle probes, then once an interval */
+static void test_smb_due(void **state)
+{
+	struct monitor_result *res = NULL;
+
+	res = run();
+	assert_int_equal(res->verdict, MONITOR_HEALTHY);
+	assert_int_equal(fx.smb_calls, 1);
+	assert_string_equal(read_state(), "");
+	fx.opts.verbose = true;
+	res = run();
+	assert_int_equal(fx.smb_calls, 1);
+	assert_step(res, "smb answer", MONITOR_STEP_OK, "not due");
+	assert_non_null(strstr(res->log, "test: smb answer: not due ("));
+
+	/* clients wait in the accept queue: due at once */
+	fx.queued = 3;
+	res = run();
+	assert_int_equal(fx.smb_calls, 2);
+	assert_non_null(strstr(res->log, "test: smb answer: port 4445 on "
+			       "127.0.0.1:4445: SMB2 dialect 0x02ff ("));
+	fx.queued = 0;
+
+	/* CTDB_SAMBA_SMB_INTERVAL=0: every cycle */
+	setenv("CTDB_SAMBA_SMB_INTERVAL", "0", 1);
+	run();
+	run();
+	assert_int_equal(fx.smb_calls, 4);
+
+	/* CTDB_SAMBA_CHECK_SMB=no: never, even when failing */
+	setenv("CTDB_SAMBA_CHECK_SMB", "no", 1);
+	fx.smb = SMBANSWER_TIMEOUT;
+	res = run();
+	assert_int_equal(res->verdict, MONITOR_HEALTHY);
+	assert_int_equal(fx.smb_calls, 4);
+	assert_step(res, "smb answer", MONITOR_STEP_SKIP, NULL);
+}
+
+/* Spec 3.6: failures in a row, WARNING below the threshold */
+static void test_smb_failures(void **state)
+{
+	struct monitor_result *res = NULL;
+
+	fx.smb = SMBANSWER_TIMEOUT;
+	res = run();
+	assert_int_equal(res->verdict, MONITOR_HEALTHY);
+	assert_string_equal(res->log, "WARNING: samba tcp port 4445 does not "
+			    "answer SMB (no SMB answer in 3 s); failure 1 "
+			    "of 2\n");
+	assert_step(res, "smb answer", MONITOR_STEP_WARNING,
+		    "failure 1 of 2");
+	assert_string_equal(read_state(), "1\n");
+
+	/* a failed probe makes the next one due, whatever the interval */
+	setenv("CTDB_SAMBA_SMB_INTERVAL", "3600", 1);
+	fx.smb = SMBANSWER_REFUSED;
+	res = run();
+	assert_unhealthy(res, MONITOR_FAIL_SMB);
+	assert_int_equal(res->port, 4445);
+	assert_string_equal(res->words, "connection refused");
+	assert_false(res->startup_grace);
+	assert_string_equal(read_state(), "2\n");
+	res = run();
+	assert_unhealthy(res, MONITOR_FAIL_SMB);
+	assert_string_equal(read_state(), "3\n");
+
+	/* an answer heals and resets */
+	fx.smb = SMBANSWER_ANSWERED;
+	res = run();
+	assert_int_equal(res->verdict, MONITOR_HEALTHY);
+	assert_string_equal(read_state(), "");
+	assert_int_equal(fx.smb_calls, 4);
+
+	/* CTDB_SAMBA_SMB_FAILURES=1: ERROR at once */
+	setenv("CTDB_SAMBA_SMB_FAILURES", "1", 1);
+	setenv("CTDB_SAMBA_SMB_INTERVAL", "0", 1);
+	fx.smb = SMBANSWER_NOT_SMB;
+	res = run();
+	assert_unhealthy(res, MONITOR_FAIL_SMB);
+	assert_string_equal(res->words, "answered, but not SMB");
+
+	/* a corrupt counter counts as 0 */
+	setenv("CTDB_SAMBA_SMB_FAILURES", "2", 1);
+	write_file(talloc_asprintf(fx.ctx, "%s/smb_answer", fx.state),
+		   "garbage");
+	res = run();
+	assert_int_equal(res->verdict, MONITOR_HEALTHY);
+	assert_non_null(strstr(res->log, "failure 1 of 2"));
+}
+
+/* Spec 3.6: samba just started: INFO, not counted; answered: the
+ * started file goes */
+static void test_smb_startup_grace(void **state)
+{
+	struct monitor_result *res = NULL;
+	struct stat st;
+
+	assert_int_equal(mkdir(fx.state, 0755), 0);
+	assert_int_equal(close(open(fx.started, O_WRONLY | O_CREAT, 0644)), 0);
+	fx.smb = SMBANSWER_CLOSED;
+	res = run();
+	assert_unhealthy(res, MONITOR_FAIL_SMB);
+	assert_true(res->startup_grace);
+	assert_string_equal(res->words, "connection closed");
+	assert_null(read_state());
+	/* the port check leaves the started file to this check */
+	assert_int_equal(stat(fx.started, &st), 0);
+
+	fx.smb = SMBANSWER_ANSWERED;
+	res = run();
+	assert_int_equal(res->verdict, MONITOR_HEALTHY);
+	assert_int_equal(stat(fx.started, &st), -1);
+}
+
+/* The steps before took the run's time: nothing asked, nothing counted */
+static void test_smb_no_time_left(void **state)
+{
+	struct monitor_result *res = NULL;
+
+	fx.opts.deadline_ms = 500;
+	fx.sleep_ms = 600;
+	fx.smb = SMBANSWER_TIMEOUT;
+	res = run();
+	assert_int_equal(res->verdict, MONITOR_HEALTHY);
+	assert_int_equal(fx.smb_calls, 0);
+	assert_step(res, "smb answer", MONITOR_STEP_WARNING, "no time left");
+	assert_null(read_state());
+}
+
+static void test_smb_invalid_values(void **state)
+{
+	static const struct {
+		const char *name;
+		const char *value;
+	} bad[] = {
+		{ "CTDB_SAMBA_CHECK_SMB", "maybe" },
+		{ "CTDB_SAMBA_CHECK_SMB", "Yes" },
+		{ "CTDB_SAMBA_SMB_INTERVAL", "86401" },
+		{ "CTDB_SAMBA_SMB_INTERVAL", "-1" },
+		{ "CTDB_SAMBA_SMB_TIMEOUT", "0" },
+		{ "CTDB_SAMBA_SMB_TIMEOUT", "3601" },
+		{ "CTDB_SAMBA_SMB_FAILURES", "0" },
+		{ "CTDB_SAMBA_SMB_FAILURES", "101" },
+		{ "CTDB_SAMBA_SMB_FAILURES", "2x" },
+	};
+	struct monitor_result *res = NULL;
+	size_t i;
+
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		setenv(bad[i].name, bad[i].value, 1);
+		res = run();
+		assert_unhealthy(res, MONITOR_FAIL_INVALID_VALUE);
+		assert_string_equal(res->name, bad[i].name);
+		assert_string_equal(res->value, bad[i].value);
+		unsetenv(bad[i].name);
+	}
+	assert_int_equal(fx.smb_calls, 0);
+	assert_int_equal(config_check_value("CTDB_SAMBA_SMB_INTERVAL",
+					    "86400"), 0);
+	assert_int_equal(config_check_value("CTDB_SAMBA_SMB_FAILURES", "100"),
+			 0);
+}
+
 static void test_state_dir_unusable(void **state)
 {
 	struct monitor_result *res = NULL;
@@ -518,6 +752,11 @@ int main(void)
 		cmocka_unit_test_setup(test_share_missing, reset),
 		cmocka_unit_test_setup(test_bad_smb_ports, reset),
 		cmocka_unit_test_setup(test_no_ports, reset),
+		cmocka_unit_test_setup(test_smb_due, reset),
+		cmocka_unit_test_setup(test_smb_failures, reset),
+		cmocka_unit_test_setup(test_smb_startup_grace, reset),
+		cmocka_unit_test_setup(test_smb_no_time_left, reset),
+		cmocka_unit_test_setup(test_smb_invalid_values, reset),
 		cmocka_unit_test_setup(test_port_not_listening, reset),
 		cmocka_unit_test_setup(test_no_checkers, reset),
 		cmocka_unit_test_setup(test_winbind, reset),

@@ -224,19 +224,29 @@ static void diag_put(struct diag_buf *b, uint16_t type, uint16_t flags,
 	b->len += NLMSG_ALIGN(h.nlmsg_len);
 }
 
-static void diag_put_sock(struct diag_buf *b, uint16_t flags, uint32_t seq,
-			  uint32_t pid, int family, const char *addr,
-			  uint16_t port, uint8_t state)
+static void diag_put_sock_q(struct diag_buf *b, uint16_t flags, uint32_t seq,
+			    uint32_t pid, int family, const char *addr,
+			    uint16_t port, uint8_t state, uint32_t rqueue,
+			    uint32_t wqueue)
 {
 	struct inet_diag_msg m;
 
 	memset(&m, 0, sizeof(m));
+	m.idiag_rqueue = rqueue;
+	m.idiag_wqueue = wqueue;
 	m.idiag_family = (uint8_t)family;
 	m.idiag_state = state;
 	m.id.idiag_sport = htons(port);
 	assert_int_equal(inet_pton(family, addr, m.id.idiag_src), 1);
 	diag_put(b, SOCK_DIAG_BY_FAMILY, NLM_F_MULTI | flags, seq, pid, &m,
 		 sizeof(m));
+}
+
+static void diag_put_sock(struct diag_buf *b, uint16_t flags, uint32_t seq,
+			  uint32_t pid, int family, const char *addr,
+			  uint16_t port, uint8_t state)
+{
+	diag_put_sock_q(b, flags, seq, pid, family, addr, port, state, 0, 50);
 }
 
 static void diag_put_done(struct diag_buf *b, uint32_t seq, uint32_t pid,
@@ -255,6 +265,12 @@ static struct tcpport_answer *answer_for(TALLOC_CTX *mem_ctx, size_t n)
 	ans->listening = talloc_zero_array(ans, bool, n);
 	ans->addrs = talloc_zero_array(ans, char *, n);
 	ans->naddrs = talloc_zero_array(ans, unsigned, n);
+	ans->listeners = talloc_zero_array(ans, struct tcpport_listener *, n);
+	ans->nlisteners = talloc_zero_array(ans, unsigned, n);
+	ans->queued = talloc_zero_array(ans, uint64_t, n);
+	assert_non_null(ans->listeners);
+	assert_non_null(ans->nlisteners);
+	assert_non_null(ans->queued);
 	assert_non_null(ans->listening);
 	assert_non_null(ans->addrs);
 	assert_non_null(ans->naddrs);
@@ -329,6 +345,53 @@ static void test_parse_diag(void **state)
 	assert_string_equal(ans->addrs[0], "0.0.0.0:445 [::]:445");
 	assert_null(ans->addrs[1]);
 	assert_string_equal(ans->addrs[2], "[::1]:5000");
+	/* the table: one entry an address, two sockets' backlogs added */
+	assert_int_equal(ans->nlisteners[0], 2);
+	assert_int_equal(ans->listeners[0][0].family, AF_INET);
+	assert_true(ans->listeners[0][0].queues_known);
+	assert_int_equal(ans->listeners[0][0].wqueue, 100);
+	assert_int_equal(ans->listeners[0][1].family, AF_INET6);
+	assert_int_equal(ans->nlisteners[1], 0);
+	assert_int_equal(ans->queued[0], 0);
+	talloc_free(ctx);
+}
+
+/* Clients waiting in an accept queue: idiag_rqueue of a LISTEN socket */
+static void test_parse_diag_queues(void **state)
+{
+	TALLOC_CTX *ctx = talloc_new(NULL);
+	static const uint16_t ports[] = { 445, 139 };
+	static const unsigned char lo6[16] = { [15] = 1 };
+	struct tcpport_answer *ans = answer_for(ctx, 2);
+	struct diag_buf *b = talloc_zero(ctx, struct diag_buf);
+	bool done = false;
+	bool intr = false;
+
+	diag_put_sock_q(b, 0, 3, 0, AF_INET, "127.0.0.1", 445, TCP_LISTEN, 2,
+			50);
+	diag_put_sock_q(b, 0, 3, 0, AF_INET6, "::1", 445, TCP_LISTEN, 5, 64);
+	diag_put_sock_q(b, 0, 3, 0, AF_INET, "10.1.2.3", 139, TCP_LISTEN, 0,
+			16);
+	diag_put_done(b, 3, 0, 0);
+	assert_int_equal(tcpport_parse_diag(ans, ports, b->data, b->len, 3, 0,
+					    &done, &intr), 0);
+	assert_int_equal(ans->queued[0], 7);
+	assert_int_equal(ans->queued[1], 0);
+	assert_int_equal(ans->nlisteners[0], 2);
+	assert_int_equal(ans->listeners[0][0].rqueue, 2);
+	assert_int_equal(ans->listeners[0][0].wqueue, 50);
+	assert_int_equal(ans->listeners[0][1].rqueue, 5);
+	assert_int_equal(ans->listeners[0][1].wqueue, 64);
+	assert_memory_equal(ans->listeners[0][1].addr, lo6, 16);
+	assert_int_equal(ans->listeners[1][0].addr[0], 10);
+	assert_int_equal(ans->listeners[1][0].wqueue, 16);
+
+	/* an answer without the table (an older caller): still parsed */
+	ans = answer_for(ctx, 2);
+	TALLOC_FREE(ans->listeners);
+	assert_int_equal(tcpport_parse_diag(ans, ports, b->data, b->len, 3, 0,
+					    &done, &intr), 0);
+	assert_true(ans->listening[0]);
 	talloc_free(ctx);
 }
 
@@ -633,6 +696,36 @@ static void test_live_ipv4_listener(void **state)
 	assert_true(live_query_one(LIVE_PROC, port, &addrs, ctx));
 	assert_string_equal(addrs, want);
 	assert_true(live_query_one(LIVE_BIND, port, NULL, ctx));
+	close(fd);
+	talloc_free(ctx);
+}
+
+/* A client the listener has not accepted waits in its accept queue */
+static void test_live_accept_queue(void **state)
+{
+	TALLOC_CTX *ctx = talloc_new(NULL);
+	struct tcpport_answer *ans = NULL;
+	struct sockaddr_in sin;
+	uint16_t port = 0;
+	int fd = live_listen(AF_INET, "127.0.0.1", false, &port);
+	int c = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+
+	assert_true(c >= 0);
+	memset(&sin, 0, sizeof(sin));
+	sin.sin_family = AF_INET;
+	sin.sin_port = htons(port);
+	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	assert_int_equal(tcpport_query(ctx, NULL, &port, 1, &ans), 0);
+	assert_int_equal(ans->queued[0], 0);
+	assert_int_equal(ans->nlisteners[0], 1);
+	assert_true(ans->listeners[0][0].queues_known);
+	assert_true(ans->listeners[0][0].wqueue > 0);
+	/* the handshake completes into the queue, nobody accepts */
+	assert_int_equal(connect(c, (struct sockaddr *)&sin, sizeof(sin)), 0);
+	assert_int_equal(tcpport_query(ctx, NULL, &port, 1, &ans), 0);
+	assert_int_equal(ans->queued[0], 1);
+	assert_int_equal(ans->listeners[0][0].rqueue, 1);
+	close(c);
 	close(fd);
 	talloc_free(ctx);
 }
@@ -1005,6 +1098,8 @@ int main(void)
 		cmocka_unit_test(test_parse_diag),
 		cmocka_unit_test(test_parse_diag_unsorted),
 		cmocka_unit_test(test_parse_diag_partial_and_intr),
+		cmocka_unit_test(test_parse_diag_queues),
+		cmocka_unit_test(test_live_accept_queue),
 		cmocka_unit_test(test_parse_diag_errors),
 		cmocka_unit_test(test_proc_fixture),
 		cmocka_unit_test(test_many_listeners),
