@@ -22,7 +22,7 @@
 # to run (exit 77) when ctdb-checksamba is installed or either file is
 # diverted already.
 
-# functions that run from the trap and from t_assert look unreachable
+# functions that run from the trap and from check look unreachable
 # shellcheck disable=SC2317
 set -u
 cd "$(dirname "$0")/../.." || exit 1
@@ -213,15 +213,15 @@ count_ours()
 
 apt_get install "$deb"
 t_rc "apt-get install ./$(basename "$deb")" 0
-t_assert "dpkg: $PKG is installed" test "$(pkg_status)" = installed
-t_assert "$TOOL diverted to $TOOL.distrib by $PKG" diverted_ok "$TOOL"
-t_assert "$SCRIPT diverted to $SCRIPT.distrib by $PKG" diverted_ok "$SCRIPT"
-t_assert "exactly two diversions by $PKG" test "$(count_ours)" = 2
-t_assert "$TOOL.distrib is the stock tool, byte for byte" \
+check "dpkg: $PKG is installed" test "$(pkg_status)" = installed
+check "$TOOL diverted to $TOOL.distrib by $PKG" diverted_ok "$TOOL"
+check "$SCRIPT diverted to $SCRIPT.distrib by $PKG" diverted_ok "$SCRIPT"
+check "exactly two diversions by $PKG" test "$(count_ours)" = 2
+check "$TOOL.distrib is the stock tool, byte for byte" \
 	test "$(sha "$TOOL.distrib")" = "$SHA_TOOL"
-t_assert "$SCRIPT.distrib is CTDB's script, byte for byte" \
+check "$SCRIPT.distrib is CTDB's script, byte for byte" \
 	test "$(sha "$SCRIPT.distrib")" = "$SHA_SCRIPT"
-t_assert "$TOOL is the front-end" grep -qaF "$MARK" "$TOOL"
+check "$TOOL is the front-end" grep -qaF "$MARK" "$TOOL"
 
 t_run "$TOOL" version
 t_rc "ctdb version: exit 0" 0
@@ -229,12 +229,14 @@ t_out "ctdb version prints what the stock tool printed" "$STOCK_VERSION"
 t_run "$TOOL" checktcpport 0
 t_rc "ctdb checktcpport 0 is ours: exit 22" 22
 
-t_assert "packaged 50.samba.script execs /usr/bin/ctdb checksamba --managed" \
+check "packaged 50.samba.script: /usr/bin/ctdb is its interpreter" \
+	test "$(head -n 1 "$SCRIPT")" = "#!/usr/bin/ctdb eventscript"
+check "packaged 50.samba.script execs /usr/bin/ctdb checksamba --managed" \
 	grep -qxF "	exec /usr/bin/ctdb checksamba --managed" "$SCRIPT"
-t_assert "packaged 50.samba.script is executable" test -x "$SCRIPT"
-t_assert "events.d wrapper $WRAPPER_OLD execs /usr/bin/ctdb checksamba" \
+check "packaged 50.samba.script is executable" test -x "$SCRIPT"
+check "events.d wrapper $WRAPPER_OLD execs /usr/bin/ctdb checksamba" \
 	grep -qxF "	exec /usr/bin/ctdb checksamba" "$WRAPPER_OLD"
-t_assert "man pages ctdb-checksamba(1), ctdb-checktcpport(1)" \
+check "man pages ctdb-checksamba(1), ctdb-checktcpport(1)" \
 	test -f /usr/share/man/man1/ctdb-checksamba.1.gz -a \
 	-f /usr/share/man/man1/ctdb-checktcpport.1.gz
 
@@ -246,14 +248,14 @@ t_silent "smbd up: and prints nothing"
 run_script ipreallocated
 t_rc "an event the wrapper does not handle exits 0" 0
 
-t_assert "the link enabled before the package now leads to ours" \
+check "the link enabled before the package now leads to ours" \
 	test "$(readlink -f "$LEG/50.samba.script")" = "$SCRIPT"
 run_monitor
 t_rc "smbd up: ctdb event run 30 legacy monitor (already enabled) exits 0" 0
 t_run sb_ctdb event status legacy monitor
-t_assert "smbd up: event status shows 50.samba OK" \
+check "smbd up: event status shows 50.samba OK" \
 	grep -qE '^50\.samba +OK ' <<<"$T_OUT"
-t_assert "the run was ours: its state is in CTDB_SCRIPT_VARDIR/service/samba" \
+check "the run was ours: its state is in CTDB_SCRIPT_VARDIR/service/samba" \
 	test -s "$SB/scripts/service/samba/smb.conf.cache"
 
 t_run sb_ctdb event script disable legacy 50.samba
@@ -261,7 +263,7 @@ t_rc "ctdb event script disable legacy 50.samba" 0
 rm -f "$LEG/50.samba.script"
 t_run sb_ctdb event script enable legacy 50.samba
 t_rc "ctdb event script enable legacy 50.samba (fresh)" 0
-t_assert "the fresh link leads to ours" \
+check "the fresh link leads to ours" \
 	test "$(readlink -f "$LEG/50.samba.script")" = "$SCRIPT"
 
 # ------------------------------------------------------------ smbd down
@@ -272,9 +274,9 @@ t_rc "smbd stopped: packaged 50.samba.script monitor exits 1" 1
 t_first "smbd stopped: our port ERROR line first" \
 	"ERROR: samba tcp port $SB_P1 is not responding"
 run_monitor
-t_assert "smbd stopped: ctdb event run fails (exit $T_RC)" test "$T_RC" != 0
+check "smbd stopped: ctdb event run fails (exit $T_RC)" test "$T_RC" != 0
 t_run sb_ctdb event status legacy monitor
-t_assert "smbd stopped: event status shows our ERROR line" \
+check "smbd stopped: event status shows our ERROR line" \
 	grep -qxF "  OUTPUT: ERROR: samba tcp port $SB_P1 is not responding" \
 	<<<"$T_OUT"
 
@@ -282,11 +284,11 @@ t_assert "smbd stopped: event status shows our ERROR line" \
 
 apt_get install --reinstall "$deb"
 t_rc "apt-get install --reinstall: exit 0" 0
-t_assert "reinstall: still exactly two diversions by $PKG" \
+check "reinstall: still exactly two diversions by $PKG" \
 	test "$(count_ours)" = 2
-t_assert "reinstall: $TOOL.distrib unchanged" \
+check "reinstall: $TOOL.distrib unchanged" \
 	test "$(sha "$TOOL.distrib")" = "$SHA_TOOL"
-t_assert "reinstall: $SCRIPT.distrib unchanged" \
+check "reinstall: $SCRIPT.distrib unchanged" \
 	test "$(sha "$SCRIPT.distrib")" = "$SHA_SCRIPT"
 t_run "$TOOL" checktcpport 0
 t_rc "reinstall: ctdb checktcpport 0 still ours" 22
@@ -297,18 +299,18 @@ t_run sb_ctdb event script disable legacy 50.samba
 rm -f "$LEG/50.samba.script"
 apt_get remove "$PKG"
 t_rc "apt-get remove $PKG: exit 0" 0
-t_assert "remove: no diversion by $PKG left" test "$(count_ours)" = 0
-t_assert "remove: $TOOL is the stock tool again, byte for byte" \
+check "remove: no diversion by $PKG left" test "$(count_ours)" = 0
+check "remove: $TOOL is the stock tool again, byte for byte" \
 	test "$(sha "$TOOL")" = "$SHA_TOOL"
-t_assert "remove: $SCRIPT is CTDB's again, byte for byte" \
+check "remove: $SCRIPT is CTDB's again, byte for byte" \
 	test "$(sha "$SCRIPT")" = "$SHA_SCRIPT"
-t_assert "remove: no *.distrib left" \
+check "remove: no *.distrib left" \
 	test ! -e "$TOOL.distrib" -a ! -e "$SCRIPT.distrib"
 t_run "$TOOL" version
 t_out "remove: ctdb version as before" "$STOCK_VERSION"
 apt_get purge "$PKG"
 t_rc "apt-get purge $PKG: exit 0" 0
-t_assert "purge: $PKG is gone from dpkg" pkg_gone
-t_assert "purge: files, modes and diversions as before the test" \
+check "purge: $PKG is gone from dpkg" pkg_gone
+check "purge: files, modes and diversions as before the test" \
 	test "$(snapshot)" = "$BEFORE"
 sb_done
