@@ -14,17 +14,19 @@
 /* Small helpers                                                       */
 /* ------------------------------------------------------------------ */
 
-bool smbconf_param_eq(const char *a, const char *b)
+/* smbconf_param_eq() of the name [a, aend) */
+static bool smbconf_param_eq_span(const char *a, const char *aend,
+				  const char *b)
 {
 	for (;;) {
-		while (isspace((unsigned char)*a)) {
+		while (a < aend && isspace((unsigned char)*a)) {
 			a++;
 		}
 		while (isspace((unsigned char)*b)) {
 			b++;
 		}
-		if (*a == '\0' || *b == '\0') {
-			return *a == *b;
+		if (a == aend || *b == '\0') {
+			return a == aend && *b == '\0';
 		}
 		if (tolower((unsigned char)*a) != tolower((unsigned char)*b)) {
 			return false;
@@ -32,6 +34,46 @@ bool smbconf_param_eq(const char *a, const char *b)
 		a++;
 		b++;
 	}
+}
+
+bool smbconf_param_eq(const char *a, const char *b)
+{
+	return smbconf_param_eq_span(a, a + strlen(a), b);
+}
+
+/* The parameters the checks read; the rest of testparm -v is skipped. */
+enum smbconf_key {
+	SMBCONF_OTHER,
+	SMBCONF_SECURITY,
+	SMBCONF_SMB_PORTS,
+	SMBCONF_TRANSPORTS,
+	SMBCONF_PATH,
+	SMBCONF_AVAILABLE,
+};
+
+/* Which parameter the name [p, eq) is, without copying it. */
+static enum smbconf_key smbconf_key(const char *p, const char *eq)
+{
+	static const struct {
+		const char *name;
+		enum smbconf_key key;
+	} keys[] = {
+		{ "security", SMBCONF_SECURITY },
+		{ "smb ports", SMBCONF_SMB_PORTS },
+		{ "server smb transports", SMBCONF_TRANSPORTS },
+		{ "path", SMBCONF_PATH },
+		{ "available", SMBCONF_AVAILABLE },
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(keys) / sizeof(keys[0]); i++) {
+		/* a cheap first look: most of testparm -v is other names */
+		if (tolower((unsigned char)*p) == keys[i].name[0] &&
+		    smbconf_param_eq_span(p, eq, keys[i].name)) {
+			return keys[i].key;
+		}
+	}
+	return SMBCONF_OTHER;
 }
 
 /* "no", "false", "off" or "0", as Samba reads a boolean. */
@@ -108,6 +150,7 @@ static int smbconf_parse_out_line(struct smbconf *c, const char *line,
 	const char *eq = NULL;
 	char *name = NULL;
 	char *value = NULL;
+	enum smbconf_key key;
 	int ret = 0;
 
 	if (smbconf_dirty_start(line)) {
@@ -158,30 +201,33 @@ static int smbconf_parse_out_line(struct smbconf *c, const char *line,
 		return 0;
 	}
 	eq = strchr(p, '=');
-	if (eq == NULL) {
+	if (eq == NULL || (!*in_global && *cur == NULL)) {
 		return 0;
 	}
-	name = util_trim_dup(c, p, eq);
+	key = smbconf_key(p, eq);
+	if (key == SMBCONF_OTHER) {
+		return 0;
+	}
 	value = util_trim_dup(c, eq + 1, p + strlen(p));
-	if (name == NULL || value == NULL) {
+	if (value == NULL) {
 		ret = ENOMEM;
 		goto done;
 	}
 	if (*in_global) {
-		if (smbconf_param_eq(name, "security")) {
+		if (key == SMBCONF_SECURITY) {
 			ret = smbconf_set(c, &c->security, value);
-		} else if (smbconf_param_eq(name, "smb ports")) {
+		} else if (key == SMBCONF_SMB_PORTS) {
 			ret = smbconf_set(c, &c->smb_ports, value);
-		} else if (smbconf_param_eq(name, "server smb transports")) {
+		} else if (key == SMBCONF_TRANSPORTS) {
 			ret = smbconf_set(c, &c->transports, value);
-		} else if (smbconf_param_eq(name, "path")) {
+		} else if (key == SMBCONF_PATH) {
 			util_unquote(value);
 			ret = smbconf_set(c, &c->global_path, value);
-		} else if (smbconf_param_eq(name, "available")) {
+		} else if (key == SMBCONF_AVAILABLE) {
 			c->global_unavailable = smbconf_false_word(value);
 		}
-	} else if (*cur != NULL) {
-		if (smbconf_param_eq(name, "path")) {
+	} else {
+		if (key == SMBCONF_PATH) {
 			util_unquote(value);
 			TALLOC_FREE((*cur)->path);
 			(*cur)->path = talloc_strdup(c->shares, value);
@@ -189,13 +235,12 @@ static int smbconf_parse_out_line(struct smbconf *c, const char *line,
 				ret = ENOMEM;
 			}
 			(*cur)->own_path = true;
-		} else if (smbconf_param_eq(name, "available")) {
+		} else if (key == SMBCONF_AVAILABLE) {
 			(*cur)->available = !smbconf_false_word(value);
 			(*cur)->own_available = true;
 		}
 	}
 done:
-	talloc_free(name);
 	talloc_free(value);
 	return ret;
 }
