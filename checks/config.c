@@ -5,6 +5,7 @@
  * skipped with a DEBUG line.
  */
 #include <errno.h>
+#include <libgen.h>
 #include <fcntl.h>
 #include <stddef.h>
 #include <stdlib.h>
@@ -1128,4 +1129,38 @@ int config_get_values(TALLOC_CTX *mem_ctx, const struct config *cfg,
 	}
 	*out = v;
 	return 0;
+}
+
+int config_eventscript_base(TALLOC_CTX *mem_ctx, const char *script,
+			    char **base)
+{
+	static const char legacy[] = "/events/legacy";
+	char *copy = talloc_strdup(mem_ctx, script);
+	char *dir = NULL;
+	size_t len;
+	int up = 1;
+
+	*base = NULL;
+	if (copy == NULL) {
+		return ENOMEM;
+	}
+	dir = realpath(dirname(copy), NULL);
+	talloc_free(copy);
+	if (dir == NULL) {
+		return errno;
+	}
+	len = strlen(dir);
+	if (len >= sizeof(legacy) &&
+	    strcmp(dir + len - (sizeof(legacy) - 1), legacy) == 0) {
+		up = 2;
+	}
+	for (; up > 0; up--) {
+		char *slash = strrchr(dir, '/');
+
+		/* the parent; "/" has none above it */
+		slash[slash == dir ? 1 : 0] = '\0';
+	}
+	*base = talloc_strdup(mem_ctx, dir);
+	free(dir);
+	return *base == NULL ? ENOMEM : 0;
 }

@@ -113,6 +113,17 @@ bool config_has_word(const struct config *cfg, const char *name,
 const char *config_vardir(const struct config *cfg);
 
 /**
+ * @brief The base directory (CTDB_BASE) of the eventscript @p script:
+ * the parent of its directory, or two levels up from events/legacy/
+ * (CTDB 4.9 and later).  The directory is resolved, the script itself
+ * is not (it may be a link to a packaged file).
+ * @param[out] base talloc child of @p mem_ctx
+ * @return 0, ENOMEM, or the errno of realpath()
+ */
+int config_eventscript_base(TALLOC_CTX *mem_ctx, const char *script,
+			    char **base);
+
+/**
  * @brief The debug level of the mode (spec 3.0), from the environment
  * alone, so that it is known before any file is read: with @p managed
  * CTDB_DEBUGLEVEL (a name, or ctdb's new scale: ERROR 0, WARNING 1,

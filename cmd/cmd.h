@@ -43,6 +43,21 @@ extern struct poptOption cmd_help_options[];
  */
 bool cmd_help(poptContext pc, int opt);
 
+/**
+ * @brief Run @p cmd with argv[0] its word, in a talloc context of its
+ * own; a write error on stdout fails it.
+ * @return its exit status
+ */
+int cmd_run(const struct ext_cmd *cmd, const struct cmd_globals *g,
+	    int argc, const char **argv);
+
+/**
+ * @brief "ctdb eventscript SCRIPT EVENT...": a wrapper eventscript's
+ * interpreter (cmd/eventscript.c).
+ * @return the exit status (or does not return: /bin/sh runs SCRIPT)
+ */
+int cmd_eventscript(int argc, char **argv);
+
 extern const struct ext_cmd cmd_checksamba;
 extern const struct ext_cmd cmd_checktcpport;
 

@@ -8,7 +8,6 @@
  */
 #include <errno.h>
 #include <fcntl.h>
-#include <libgen.h>
 #include <signal.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -185,8 +184,8 @@ static void print_our_commands(void)
 	fflush(stdout);
 }
 
-static int run_ours(const struct ext_cmd *cmd, const struct cmd_globals *g,
-		    int argc, const char **argv)
+int cmd_run(const struct ext_cmd *cmd, const struct cmd_globals *g,
+	    int argc, const char **argv)
 {
 	TALLOC_CTX *mem_ctx = NULL;
 	int status;
@@ -304,94 +303,6 @@ static int exec_stock(char **argv)
 	return err == ENOENT ? 127 : 126;
 }
 
-/*
- * The base directory of an eventscript run without CTDB_BASE: the
- * parent of its directory, or two levels up from events/legacy/ (CTDB
- * 4.9 and later).  The directory is resolved, the script itself is
- * not: it may be a link to the packaged file.
- */
-static bool eventscript_set_base(const char *script)
-{
-	static const char legacy[] = "/events/legacy";
-	const char *base = getenv("CTDB_BASE");
-	char *copy = NULL;
-	char *dir = NULL;
-	size_t len;
-	int up = 1;
-	bool ok;
-
-	if (base != NULL && base[0] != '\0') {
-		return true;
-	}
-	copy = strdup(script);
-	if (copy == NULL) {
-		return false;
-	}
-	dir = realpath(dirname(copy), NULL);
-	free(copy);
-	if (dir == NULL) {
-		return false;
-	}
-	len = strlen(dir);
-	if (len >= sizeof(legacy) &&
-	    strcmp(dir + len - (sizeof(legacy) - 1), legacy) == 0) {
-		up = 2;
-	}
-	for (; up > 0; up--) {
-		char *slash = strrchr(dir, '/');
-
-		/* the parent; "/" has none above it */
-		slash[slash == dir ? 1 : 0] = '\0';
-	}
-	ok = setenv("CTDB_BASE", dir, 1) == 0;
-	free(dir);
-	return ok;
-}
-
-/*
- * An eventscript whose first line is "#!/usr/local/bin/ctdb eventscript"
- * is run by the kernel as "ctdb eventscript SCRIPT EVENT ARGS...".
- * monitor runs checksamba here, with no shell on the way (spec 4);
- * every other event goes to /bin/sh with the same file, for which the
- * first line is a comment.  A script named *.script is in the
- * events/legacy layout of CTDB 4.9 and later, and runs checksamba
- * --managed; any other is an events.d script of older CTDB.
- */
-static int run_eventscript(int argc, char **argv)
-{
-	static const char sh[] = "/bin/sh";
-	const char *script = argc > 2 ? argv[2] : NULL;
-	size_t len = script != NULL ? strlen(script) : 0;
-
-	if (script == NULL || script[0] == '\0') {
-		fprintf(stderr, "ctdb eventscript: for the first line of an "
-			"eventscript: #!%s eventscript\n", argv[0]);
-		return 22;
-	}
-	if (argc > 3 && strcmp(argv[3], "monitor") == 0) {
-		bool managed = len > 7 && strcmp(script + len - 7,
-						 ".script") == 0;
-		const char *cs_argv[] = { "checksamba", "--managed", NULL };
-		struct cmd_globals g = { .machine_readable = false };
-
-		if (!eventscript_set_base(script)) {
-			fprintf(stderr, "ctdb eventscript: cannot tell "
-				"CTDB_BASE from %s: %s\n", script,
-				strerror(errno));
-			return 1;
-		}
-		return run_ours(&cmd_checksamba, &g, managed ? 2 : 1,
-				cs_argv);
-	}
-	/* argv + 1 becomes "/bin/sh SCRIPT EVENT ARGS..." */
-	argv[1] = (char *)sh;
-	execv(sh, argv + 1);
-	fprintf(stderr, "ctdb eventscript: cannot run %s: %s\n", sh,
-		strerror(errno));
-	/* 64..254 would read as an errno to ctdb-eventd */
-	return 1;
-}
-
 int main(int argc, char **argv)
 {
 	const struct ext_cmd *cmd = NULL;
@@ -404,13 +315,13 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	if (argc > 1 && strcmp(argv[1], "eventscript") == 0) {
-		return run_eventscript(argc, argv);
+		return cmd_eventscript(argc, argv);
 	}
 	at = find_command(argc, argv, &help, &g);
 	if (at >= 0 && at < argc) {
 		cmd = lookup(argv[at]);
 		if (cmd != NULL) {
-			return run_ours(cmd, &g, argc - at,
+			return cmd_run(cmd, &g, argc - at,
 					(const char **)(argv + at));
 		}
 		if (strcmp(argv[at], "help") == 0) {

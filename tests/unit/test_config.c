@@ -1009,6 +1009,49 @@ static void test_load_many(void **state)
 	talloc_free(ctx);
 }
 
+/* CTDB_BASE from an eventscript's place: events/legacy/ two levels up */
+static void test_eventscript_base(void **state)
+{
+	TALLOC_CTX *ctx = talloc_new(NULL);
+	char tmpl[] = "/tmp/test-esbase.XXXXXX";
+	char *dir = mkdtemp(tmpl);
+	char *legacy = NULL;
+	char *old = NULL;
+	char *base = NULL;
+
+	assert_non_null(dir);
+	legacy = talloc_asprintf(ctx, "%s/events/legacy", dir);
+	old = talloc_asprintf(ctx, "%s/events.d", dir);
+	assert_int_equal(mkdir(talloc_asprintf(ctx, "%s/events", dir), 0755),
+			 0);
+	assert_int_equal(mkdir(legacy, 0755), 0);
+	assert_int_equal(mkdir(old, 0755), 0);
+
+	assert_int_equal(config_eventscript_base(
+		ctx, talloc_asprintf(ctx, "%s/50.samba.script", legacy), &base),
+		0);
+	assert_string_equal(base, dir);
+	assert_int_equal(config_eventscript_base(
+		ctx, talloc_asprintf(ctx, "%s/50.samba", old), &base), 0);
+	assert_string_equal(base, dir);
+	/* the directory is resolved: "." and ".." do not count */
+	assert_int_equal(config_eventscript_base(
+		ctx, talloc_asprintf(ctx, "%s/./../legacy/x.script", legacy),
+		&base), 0);
+	assert_string_equal(base, dir);
+	assert_int_equal(config_eventscript_base(ctx, "/50.samba", &base), 0);
+	assert_string_equal(base, "/");
+	assert_int_equal(config_eventscript_base(
+		ctx, talloc_asprintf(ctx, "%s/nowhere/x", dir), &base), ENOENT);
+	assert_null(base);
+
+	assert_int_equal(rmdir(old), 0);
+	assert_int_equal(rmdir(legacy), 0);
+	assert_int_equal(rmdir(talloc_asprintf(ctx, "%s/events", dir)), 0);
+	assert_int_equal(rmdir(dir), 0);
+	talloc_free(ctx);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1029,6 +1072,7 @@ int main(void)
 		cmocka_unit_test(test_load_structures),
 		cmocka_unit_test(test_unset),
 		cmocka_unit_test(test_load_many),
+		cmocka_unit_test(test_eventscript_base),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
