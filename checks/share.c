@@ -56,6 +56,32 @@ static bool share_checked(const struct smb_share *s)
 	       strchr(s->path, '%') == NULL;
 }
 
+/* share_paths() of a configuration that knows them already */
+static int share_paths_copy(TALLOC_CTX *mem_ctx, const struct smbconf *conf,
+			    const char ***paths, size_t *npaths)
+{
+	const char **arr = NULL;
+	size_t i;
+
+	if (conf->nprobe_paths == 0) {
+		return 0;
+	}
+	arr = talloc_array(mem_ctx, const char *, conf->nprobe_paths);
+	if (arr == NULL) {
+		return ENOMEM;
+	}
+	for (i = 0; i < conf->nprobe_paths; i++) {
+		arr[i] = talloc_strdup(arr, conf->probe_paths[i]);
+		if (arr[i] == NULL) {
+			talloc_free(arr);
+			return ENOMEM;
+		}
+	}
+	*paths = arr;
+	*npaths = conf->nprobe_paths;
+	return 0;
+}
+
 int share_paths(TALLOC_CTX *mem_ctx, const struct smbconf *conf,
 		const char ***paths, size_t *npaths)
 {
@@ -71,6 +97,9 @@ int share_paths(TALLOC_CTX *mem_ctx, const struct smbconf *conf,
 
 	*paths = NULL;
 	*npaths = 0;
+	if (conf != NULL && conf->probe_paths_known) {
+		return share_paths_copy(mem_ctx, conf, paths, npaths);
+	}
 	if (conf == NULL || conf->nshares == 0) {
 		return 0;
 	}

@@ -25,6 +25,8 @@ struct share_failure {
  * @brief The share paths to check: every share's path except empty
  * ones, ones containing '%', and shares with "available = no".
  * Duplicates once, the first in share order kept (sorted, O(n log n)).
+ * A configuration read from the cache's digest knows them already
+ * (conf->probe_paths_known): they are returned as they are.
  * @param[out] paths  talloc child of @p mem_ctx (NULL when there are
  *                    none)
  * @param[out] npaths how many

@@ -4,23 +4,39 @@
  *
  * Cache file layout (smb.conf.cache in the state directory):
  *
- *   # ctdb-checksamba cache 1
+ *   # ctdb-checksamba cache 2
  *   # file DEV INO SIZE MTIME_NS CTIME_NS PATH
  *   # missing PATH
+ *   # dynamic
  *   # role ROLE_X
  *   # stderr LINE
+ *   # config PATH           the digest: every answer the checks take
+ *   # security VALUE        from testparm's output, worked out when
+ *   # smb ports VALUE       the cache is written
+ *   # transports VALUE
+ *   # dirty LINE
+ *   # probe PATH
  *   # body
  *   ...testparm -v -s stdout, verbatim...
  *   # end of cache
  *
+ * A run that finds the cache fresh reads the header and nothing else:
+ * the digest says which smb.conf testparm loaded, the parameters the
+ * port and winbind checks read, the stdout lines that make the
+ * configuration unclean, and the share paths to probe (duplicates
+ * once, in share order).  The body is testparm's own answer, kept for
+ * people to read (it is a valid smb.conf); it is never parsed again.
+ * A cache of version 1 (no digest) is refreshed once.
  * The last line proves the file whole: a cache cut short (a full disk,
  * a crash before the data reached the disk) lacks it and is refreshed,
  * never trusted.
- * Every header line is an smb.conf comment.  The path is always the last
- * field, so paths with spaces survive.  "# body" ends the header, since
- * testparm's own output starts with a '#' line too.  "# file 0 0 0 0 0
- * PATH" (ctime 0, which no file has) means "identity unknown": the next
- * run refreshes.
+ * Every header line is an smb.conf comment.  The path or value is
+ * always the last field, so paths with spaces survive; a line break in
+ * one (testparm prints none) is written as '?'.  A "# smb ports" or
+ * "# transports" line is there only when testparm printed that
+ * parameter.  "# body" ends the header, since testparm's own output
+ * starts with a '#' line too.  "# file 0 0 0 0 0 PATH" (ctime 0, which
+ * no file has) means "identity unknown": the next run refreshes.
  *
  * smb.conf and its includes often live on the cluster file system, which
  * may hang: they are only ever stat()ed and read in probe children
@@ -45,11 +61,12 @@
 
 #include "checks/probe.h"
 #include "checks/run.h"
+#include "checks/share.h"
 #include "checks/smbcache.h"
 #include "checks/state.h"
 
 #define SMBCACHE_NAME "smb.conf.cache"
-#define SMBCACHE_MAGIC "# ctdb-checksamba cache 1"
+#define SMBCACHE_MAGIC "# ctdb-checksamba cache 2"
 #define SMBCACHE_BODY "# body"
 #define SMBCACHE_END "# end of cache"
 #define SMBCACHE_DYNAMIC "# dynamic"
@@ -82,13 +99,12 @@ struct smbcache_walked {
 	bool dynamic;		/* a source no file identity shows */
 };
 
-/* A cache file, parsed: its header and the testparm output after it. */
+/* A cache file's header, parsed. */
 struct smbcache_file {
 	struct smbcache_fileid *files;
 	size_t nfiles;
 	bool dynamic;		/* "# dynamic": the maximum age applies */
-	char *role;
-	char *err;		/* stderr lines joined by '\n' */
+	struct smbconf *conf;	/* the digest (probe_paths_known) */
 	const char *body;	/* testparm stdout */
 };
 
@@ -577,8 +593,67 @@ static int smbcache_walk(TALLOC_CTX *mem_ctx, const char *path,
 /* The cache file                                                      */
 /* ------------------------------------------------------------------ */
 
+/* True when @p line is "PREFIX VALUE": *value is then VALUE. */
+static bool smbcache_field(const char *line, const char *prefix,
+			   const char **value)
+{
+	size_t n = strlen(prefix);
+
+	if (strncmp(line, prefix, n) != 0) {
+		return false;
+	}
+	*value = line + n;
+	return true;
+}
+
+/* Replace the string *field of @p c by a copy of @p value.  0, ENOMEM. */
+static int smbcache_set(struct smbconf *c, char **field, const char *value)
+{
+	TALLOC_FREE(*field);
+	*field = talloc_strdup(c, value);
+	return *field == NULL ? ENOMEM : 0;
+}
+
 /*
- * Parse the cache file @p text (cut in place, and hung below *cache).
+ * One header line into the digest @p c, when it is part of it (other
+ * lines, from a later version say, are left alone).
+ * @return 0, or ENOMEM
+ */
+static int smbcache_parse_digest(struct smbconf *c, const char *line)
+{
+	const char *v = NULL;
+
+	if (smbcache_field(line, "# probe ", &v)) {
+		return util_strv_add(c, &c->probe_paths, &c->nprobe_paths, v);
+	}
+	if (smbcache_field(line, "# dirty ", &v)) {
+		return util_strv_add(c, &c->dirty_stdout, &c->ndirty_stdout,
+				     v);
+	}
+	if (smbcache_field(line, "# stderr ", &v)) {
+		return util_strv_add(c, &c->stderr_lines, &c->nstderr, v);
+	}
+	if (smbcache_field(line, "# config ", &v)) {
+		return smbcache_set(c, &c->config_file, v);
+	}
+	if (smbcache_field(line, "# role ", &v)) {
+		return smbcache_set(c, &c->server_role, v);
+	}
+	if (smbcache_field(line, "# security ", &v)) {
+		return smbcache_set(c, &c->security, v);
+	}
+	if (smbcache_field(line, "# smb ports ", &v)) {
+		return smbcache_set(c, &c->smb_ports, v);
+	}
+	if (smbcache_field(line, "# transports ", &v)) {
+		return smbcache_set(c, &c->transports, v);
+	}
+	return 0;
+}
+
+/*
+ * Parse the cache file @p text (cut in place, and hung below *cache):
+ * its header, the digest in it, where its body starts.
  * @return 0, EINVAL when it is not a whole cache file, ENOMEM
  */
 static int smbcache_parse(TALLOC_CTX *mem_ctx, char *text,
@@ -594,11 +669,12 @@ static int smbcache_parse(TALLOC_CTX *mem_ctx, char *text,
 	if (c == NULL) {
 		return ENOMEM;
 	}
-	c->err = talloc_strdup(c, "");
-	if (c->err == NULL) {
+	c->conf = talloc_zero(c, struct smbconf);
+	if (c->conf == NULL) {
 		ret = ENOMEM;
 		goto done;
 	}
+	c->conf->probe_paths_known = true;
 	if (!util_starts_with(p, SMBCACHE_MAGIC "\n")) {
 		ret = EINVAL;
 		goto done;
@@ -644,21 +720,12 @@ static int smbcache_parse(TALLOC_CTX *mem_ctx, char *text,
 			c->nfiles++;
 		} else if (strcmp(line, SMBCACHE_DYNAMIC) == 0) {
 			c->dynamic = true;
-		} else if (util_starts_with(line, "# role ")) {
-			c->role = talloc_strdup(c, line + strlen("# role "));
-			if (c->role == NULL) {
-				ret = ENOMEM;
-				goto done;
-			}
-		} else if (util_starts_with(line, "# stderr ")) {
-			c->err = talloc_asprintf_append_buffer(
-				c->err, "%s\n", line + strlen("# stderr "));
-			if (c->err == NULL) {
-				ret = ENOMEM;
+		} else {
+			ret = smbcache_parse_digest(c->conf, line);
+			if (ret != 0) {
 				goto done;
 			}
 		}
-		/* other header lines: from a later version, ignored */
 	}
 	c->body = p;
 	talloc_steal(c, text);
@@ -671,7 +738,7 @@ done:
 
 /*
  * Read and parse the cache file @p path: *cache its header, *conf the
- * parsed configuration, *sb its stat (for its age).
+ * configuration its digest gives, *sb its stat (for its age).
  * @return 0, EINVAL (not a usable cache), ENOMEM, or the errno of stat
  *         or read
  */
@@ -681,7 +748,6 @@ static int smbcache_read(TALLOC_CTX *mem_ctx, const char *path,
 {
 	TALLOC_CTX *tmp_ctx = NULL;
 	struct smbcache_file *c = NULL;
-	struct smbconf *parsed = NULL;
 	char *text = NULL;
 	size_t len = 0;
 	int ret;
@@ -703,56 +769,95 @@ static int smbcache_read(TALLOC_CTX *mem_ctx, const char *path,
 	if (ret != 0) {
 		goto done;
 	}
-	/* testparm always prints [global]: a body without it was cut
-	 * short, and would pass for a configuration of defaults */
-	if (strncmp(c->body, "[global]", 8) != 0 &&
+	/* testparm always prints [global] first: a body without it is
+	 * not testparm's answer, and neither is the digest above it */
+	if (!util_starts_with(c->body, "[global]") &&
 	    strstr(c->body, "\n[global]") == NULL) {
 		ret = EINVAL;
 		goto done;
 	}
-	ret = smbconf_parse_testparm(tmp_ctx, c->body, c->err, &parsed);
-	if (ret != 0) {
-		goto done;
-	}
-	if (parsed->server_role == NULL && c->role != NULL) {
-		parsed->server_role = talloc_steal(parsed, c->role);
-	}
+	*conf = talloc_steal(mem_ctx, c->conf);
 	*cache = talloc_steal(mem_ctx, c);
-	*conf = talloc_steal(mem_ctx, parsed);
 done:
 	talloc_free(tmp_ctx);
 	return ret;
 }
 
 /*
- * The cache file's text: the header (@p files, @p conf's role and
- * stderr lines), "# body", then testparm's stdout @p out.
+ * Append the header line "PREFIX VALUE\n" to the talloc string @p text,
+ * with any line break in @p value written as '?'.  Returns the new
+ * string, NULL on ENOMEM (the old one is then left to its parent).
+ */
+static char *smbcache_line(char *text, const char *prefix, const char *value)
+{
+	char *v = smbcache_header_text(text, value);
+
+	if (v == NULL) {
+		return NULL;
+	}
+	text = talloc_asprintf_append_buffer(text, "%s%s\n", prefix, v);
+	if (text != NULL) {
+		talloc_free(v);
+	}
+	return text;
+}
+
+/* Append a header line per entry of @p lines (see smbcache_line()). */
+static char *smbcache_lines(char *text, const char *prefix,
+			    const char *const *lines, size_t n)
+{
+	size_t i;
+
+	for (i = 0; text != NULL && i < n; i++) {
+		text = smbcache_line(text, prefix, lines[i]);
+	}
+	return text;
+}
+
+/*
+ * The cache file's text: the header (@p files; @p conf's role, stderr
+ * lines and digest), "# body", then testparm's stdout @p out.
  * @return a talloc child of @p mem_ctx, or NULL (ENOMEM)
  */
 static char *smbcache_text(TALLOC_CTX *mem_ctx, const struct smbconf *conf,
 			   const char *out, const struct smbcache_walked *w)
 {
 	char *hdr = talloc_strdup(mem_ctx, SMBCACHE_MAGIC "\n");
+	const char **probe = NULL;
+	size_t nprobe = 0;
+	const struct {
+		const char *prefix;
+		const char *value;
+	} fields[] = {
+		{ "# role ", conf->server_role },
+		{ "# config ", conf->config_file },
+		{ "# security ", conf->security },
+		{ "# smb ports ", conf->smb_ports },
+		{ "# transports ", conf->transports },
+	};
 	size_t i;
 
-	if (hdr != NULL) {
-		hdr = smbcache_files_text(hdr, w->files, w->nfiles);
+	if (hdr == NULL || share_paths(hdr, conf, &probe, &nprobe) != 0) {
+		talloc_free(hdr);
+		return NULL;
 	}
+	hdr = smbcache_files_text(hdr, w->files, w->nfiles);
 	if (hdr != NULL && w->dynamic) {
 		hdr = talloc_strdup_append_buffer(hdr, SMBCACHE_DYNAMIC "\n");
 	}
-	if (hdr != NULL && conf->server_role != NULL) {
-		char *r = smbcache_header_text(hdr, conf->server_role);
-
-		hdr = r == NULL ? NULL :
-		      talloc_asprintf_append_buffer(hdr, "# role %s\n", r);
+	for (i = 0; i < sizeof(fields) / sizeof(fields[0]); i++) {
+		if (hdr != NULL && fields[i].value != NULL) {
+			hdr = smbcache_line(hdr, fields[i].prefix,
+					    fields[i].value);
+		}
 	}
-	for (i = 0; hdr != NULL && i < conf->nstderr; i++) {
-		char *l = smbcache_header_text(hdr, conf->stderr_lines[i]);
-
-		hdr = l == NULL ? NULL :
-		      talloc_asprintf_append_buffer(hdr, "# stderr %s\n", l);
-	}
+	hdr = smbcache_lines(hdr, "# stderr ",
+			     (const char *const *)conf->stderr_lines,
+			     conf->nstderr);
+	hdr = smbcache_lines(hdr, "# dirty ",
+			     (const char *const *)conf->dirty_stdout,
+			     conf->ndirty_stdout);
+	hdr = smbcache_lines(hdr, "# probe ", probe, nprobe);
 	if (hdr != NULL) {
 		/* the body follows the header */
 		size_t n = strlen(out);

@@ -41,6 +41,14 @@ struct smbconf {
 	size_t ndirty_stdout;
 	char **stderr_lines;	/* all of testparm's stderr */
 	size_t nstderr;
+	/*
+	 * The share paths to probe when they were worked out already (the
+	 * cache's digest, checks/smbcache.h, which leaves shares empty):
+	 * share_paths() returns these instead of working them out again.
+	 */
+	char **probe_paths;
+	size_t nprobe_paths;
+	bool probe_paths_known;
 };
 
 /**

@@ -23,23 +23,32 @@
 
 #include <cmocka.h>
 
+#include "checks/share.h"
 #include "checks/smbcache.h"
 #include "checks/util.h"
 
 #define DATA "tests/unit/data/smbconf/"
 
-static const struct smb_share *find_share(const struct smbconf *c,
-					  const char *name)
+/*
+ * The share paths to probe that domain.out gives, in share order:
+ * [homes] has '%', [off] is not available.  The same whether the
+ * configuration came from testparm or from the cache's digest.
+ */
+static void assert_probe_paths(const struct smbconf *c)
 {
-	size_t i;
+	static const char *const want[] = {
+		"/srv/inc", "/srv/a b", "/srv/plain",
+	};
+	const char **paths = NULL;
+	size_t i, n = 0;
 
-	for (i = 0; i < c->nshares; i++) {
-		if (strcmp(c->shares[i].name, name) == 0) {
-			return &c->shares[i];
-		}
+	assert_non_null(c);
+	assert_int_equal(share_paths(NULL, c, &paths, &n), 0);
+	assert_int_equal(n, 3);
+	for (i = 0; i < n; i++) {
+		assert_string_equal(paths[i], want[i]);
 	}
-	fail_msg("share %s not found", name);
-	return NULL;
+	talloc_free(paths);
 }
 
 /* ---- the cache, with a stub testparm ------------------------------- */
@@ -139,7 +148,7 @@ static struct env *env_create(void)
 }
 
 /* One environment per test, all made at once: one settle() for all. */
-#define NENV 7
+#define NENV 8
 static struct env *envs[NENV];
 static size_t next_env;
 
@@ -394,7 +403,7 @@ static void test_load_cache_cycle(void **state)
 	assert_false(st.cache_unwritable);
 	assert_non_null(c);
 	assert_string_equal(c->config_file, e->smbconf);
-	assert_int_equal(c->nshares, 5);
+	assert_probe_paths(c);
 
 	/* the header records both files and the testparm program */
 	{
@@ -404,7 +413,7 @@ static void test_load_cache_cycle(void **state)
 
 		assert_non_null(f);
 		assert_non_null(fgets(line, sizeof(line), f));
-		assert_string_equal(line, "# ctdb-checksamba cache 1\n");
+		assert_string_equal(line, "# ctdb-checksamba cache 2\n");
 		while (fgets(line, sizeof(line), f) != NULL) {
 			if (strncmp(line, "# file ", 7) == 0) {
 				files++;
@@ -427,9 +436,10 @@ static void test_load_cache_cycle(void **state)
 	assert_string_equal(c->config_file, e->smbconf);
 	assert_string_equal(c->server_role, "ROLE_DOMAIN_MEMBER");
 	assert_string_equal(c->security, "ADS");
-	assert_int_equal(c->nshares, 5);
-	assert_string_equal(find_share(c, "share one")->path, "/srv/a b");
-	assert_false(find_share(c, "off")->available);
+	assert_probe_paths(c);
+	assert_true(c->probe_paths_known);	/* the digest, not the body */
+	assert_string_equal(c->smb_ports, "445 139");
+	assert_null(c->transports);
 	assert_int_equal(c->nstderr, 3);
 
 	/* smb.conf touched */
@@ -470,7 +480,7 @@ static void test_load_cache_cycle(void **state)
 	assert_int_equal(load(ctx, e->state, 0, 10000, false, &c, &st),
 			 SMBCACHE_FROM_CACHE);
 	assert_true(st.refresh_started);
-	assert_int_equal(c->nshares, 5);
+	assert_probe_paths(c);
 	wait_runs(e, 6);
 
 	/* a cache older than max_age: the same */
@@ -499,10 +509,165 @@ static void test_load_cache_cycle(void **state)
 			 SMBCACHE_FROM_CACHE);
 
 	/* a damaged cache is as good as none */
-	write_file(cache, "# ctdb-checksamba cache 1\n# file 1 2 3", 0644);
+	write_file(cache, "# ctdb-checksamba cache 2\n# file 1 2 3", 0644);
 	assert_int_equal(load(ctx, e->state, 60, 10000, false, &c, &st),
 			 SMBCACHE_REFRESHED);
 	assert_int_equal(stub_runs(e), 10);
+	talloc_free(ctx);
+}
+
+/* Does the cache header hold this line? */
+static bool cache_has_line(const struct env *e, const char *want)
+{
+	char *cache = talloc_asprintf(NULL, "%s/smb.conf.cache", e->state);
+	FILE *f = fopen(cache, "r");
+	char line[4096];
+	bool found = false;
+
+	talloc_free(cache);
+	assert_non_null(f);
+	while (fgets(line, sizeof(line), f) != NULL) {
+		if (strcmp(line, "# body\n") == 0) {
+			break;
+		}
+		if (strcmp(line, want) == 0) {
+			found = true;
+		}
+	}
+	fclose(f);
+	return found;
+}
+
+/* Equal strings, or both NULL */
+static void assert_same_string(const char *a, const char *b)
+{
+	if (a == NULL || b == NULL) {
+		assert_ptr_equal(a, b);
+	} else {
+		assert_string_equal(a, b);
+	}
+}
+
+/* Two configurations give the checks the same answers. */
+static void assert_same_answers(TALLOC_CTX *ctx, const struct smbconf *a,
+				const struct smbconf *b)
+{
+	const char **pa = NULL;
+	const char **pb = NULL;
+	size_t i, na = 0, nb = 0;
+
+	assert_same_string(a->config_file, b->config_file);
+	assert_same_string(a->server_role, b->server_role);
+	assert_same_string(a->security, b->security);
+	assert_same_string(a->smb_ports, b->smb_ports);
+	assert_same_string(a->transports, b->transports);
+	assert_int_equal(smbconf_is_domain(a), smbconf_is_domain(b));
+	assert_int_equal(a->ndirty_stdout, b->ndirty_stdout);
+	for (i = 0; i < a->ndirty_stdout; i++) {
+		assert_string_equal(a->dirty_stdout[i], b->dirty_stdout[i]);
+	}
+	assert_int_equal(a->nstderr, b->nstderr);
+	for (i = 0; i < a->nstderr; i++) {
+		assert_string_equal(a->stderr_lines[i], b->stderr_lines[i]);
+	}
+	assert_int_equal(share_paths(ctx, a, &pa, &na), 0);
+	assert_int_equal(share_paths(ctx, b, &pb, &nb), 0);
+	assert_int_equal(na, nb);
+	for (i = 0; i < na; i++) {
+		assert_string_equal(pa[i], pb[i]);
+	}
+}
+
+/* Replace @p from by @p to in the file @p path (once; it must be there). */
+static void edit_file(TALLOC_CTX *ctx, const char *path, const char *from,
+		      const char *to)
+{
+	char *text = NULL;
+	char *at = NULL;
+	size_t len = 0;
+
+	assert_int_equal(util_read_file(ctx, path, 0, 1 << 24, &text, &len),
+			 0);
+	at = strstr(text, from);
+	assert_non_null(at);
+	*at = '\0';
+	write_file(path, talloc_asprintf(ctx, "%s%s%s", text, to,
+					 at + strlen(from)), 0644);
+}
+
+/*
+ * A fresh cache answers from its digest: the header says everything the
+ * checks read, and testparm's output below it is not parsed again.  A
+ * cache of version 1 (no digest) is refreshed.
+ */
+static void test_load_digest(void **state)
+{
+	struct env *e = *state;
+	TALLOC_CTX *ctx = talloc_new(NULL);
+	struct smbconf *fresh = NULL;
+	struct smbconf *c = NULL;
+	struct smbcache_status st;
+	char *cache = talloc_asprintf(ctx, "%s/smb.conf.cache", e->state);
+
+	assert_int_equal(load(ctx, e->state, 60, 10000, false, &fresh, &st),
+			 SMBCACHE_REFRESHED);
+	assert_false(fresh->probe_paths_known);
+	assert_int_equal(load(ctx, e->state, 60, 10000, false, &c, &st),
+			 SMBCACHE_FROM_CACHE);
+	assert_true(c->probe_paths_known);
+	assert_same_answers(ctx, fresh, c);
+	assert_true(cache_has_line(
+		e, talloc_asprintf(ctx, "# config %s\n", e->smbconf)));
+	assert_true(cache_has_line(e, "# role ROLE_DOMAIN_MEMBER\n"));
+	assert_true(cache_has_line(e, "# security ADS\n"));
+	assert_true(cache_has_line(e, "# smb ports 445 139\n"));
+	assert_true(cache_has_line(e, "# probe /srv/a b\n"));
+	assert_false(cache_has_line(e, "# probe /srv/off\n"));
+	assert_false(cache_has_line(e, "# probe /home/%U\n"));
+
+	/* what the body says no longer counts: the digest answers */
+	edit_file(ctx, cache, "\tsmb ports = 445 139\n",
+		  "\tsmb ports = 1\nWARNING: not from the digest\n");
+	edit_file(ctx, cache, "[plain]\n", "[plain]\n\tavailable = No\n");
+	assert_int_equal(load(ctx, e->state, 60, 10000, false, &c, &st),
+			 SMBCACHE_FROM_CACHE);
+	assert_string_equal(c->smb_ports, "445 139");
+	assert_int_equal(c->ndirty_stdout, 0);
+	assert_probe_paths(c);
+	assert_string_equal(c->config_file, e->smbconf);
+	assert_int_equal(c->nstderr, 3);
+	assert_true(smbconf_is_domain(c));
+
+	/* ...and what the digest says does */
+	edit_file(ctx, cache, "# smb ports 445 139\n", "# smb ports 4455\n");
+	edit_file(ctx, cache, "# probe /srv/plain\n",
+		  "# probe /srv/plain\n# probe /srv/digest\n"
+		  "# dirty WARNING: from the digest\n");
+	assert_int_equal(load(ctx, e->state, 60, 10000, false, &c, &st),
+			 SMBCACHE_FROM_CACHE);
+	assert_string_equal(c->smb_ports, "4455");
+	assert_int_equal(c->nprobe_paths, 4);
+	assert_string_equal(c->probe_paths[3], "/srv/digest");
+	assert_int_equal(c->ndirty_stdout, 1);
+	assert_string_equal(c->dirty_stdout[0], "WARNING: from the digest");
+	assert_int_equal(stub_runs(e), 1);
+
+	/* a body that is not testparm's answer: the digest is not trusted */
+	edit_file(ctx, cache, "[global]\n", "[not global]\n");
+	assert_int_equal(load(ctx, e->state, 60, 10000, false, &c, &st),
+			 SMBCACHE_REFRESHED);
+	assert_int_equal(stub_runs(e), 2);
+	assert_string_equal(c->smb_ports, "445 139");
+
+	/* version 1, as an earlier release wrote it: refreshed once */
+	edit_file(ctx, cache, "# ctdb-checksamba cache 2\n",
+		  "# ctdb-checksamba cache 1\n");
+	assert_int_equal(load(ctx, e->state, 60, 10000, false, &c, &st),
+			 SMBCACHE_REFRESHED);
+	assert_int_equal(load(ctx, e->state, 60, 10000, false, &c, &st),
+			 SMBCACHE_FROM_CACHE);
+	assert_int_equal(stub_runs(e), 3);
+	assert_probe_paths(c);
 	talloc_free(ctx);
 }
 
@@ -617,8 +782,7 @@ static void test_load_failures(void **state)
 	setenv("STUB_FAIL", "1", 1);
 	assert_int_equal(load(ctx, e->state, 60, 10000, true, &c, &st),
 			 SMBCACHE_OLD_CACHE);
-	assert_non_null(c);
-	assert_int_equal(c->nshares, 5);
+	assert_probe_paths(c);
 	assert_false(st.timed_out);
 	assert_non_null(strstr(st.testparm_err, "Error loading services."));
 	assert_int_equal(stub_runs(e), 3);
@@ -668,8 +832,7 @@ static void test_load_unwritable(void **state)
 	assert_int_equal(load(ctx, file, 60, 10000, false, &c, &st),
 			 SMBCACHE_REFRESHED);
 	assert_true(st.cache_unwritable);
-	assert_non_null(c);
-	assert_int_equal(c->nshares, 5);
+	assert_probe_paths(c);
 
 	/* no state directory at all: testparm every time, no cache */
 	assert_int_equal(load(ctx, NULL, 60, 10000, false, &c, &st),
@@ -679,28 +842,6 @@ static void test_load_unwritable(void **state)
 			 SMBCACHE_REFRESHED);
 	assert_int_equal(stub_runs(e), 3);
 	talloc_free(ctx);
-}
-
-/* Does the cache header hold this line? */
-static bool cache_has_line(const struct env *e, const char *want)
-{
-	char *cache = talloc_asprintf(NULL, "%s/smb.conf.cache", e->state);
-	FILE *f = fopen(cache, "r");
-	char line[4096];
-	bool found = false;
-
-	talloc_free(cache);
-	assert_non_null(f);
-	while (fgets(line, sizeof(line), f) != NULL) {
-		if (strcmp(line, "# body\n") == 0) {
-			break;
-		}
-		if (strcmp(line, want) == 0) {
-			found = true;
-		}
-	}
-	fclose(f);
-	return found;
 }
 
 /*
@@ -729,8 +870,7 @@ static void test_load_include_blocks(void **state)
 			 SMBCACHE_REFRESHED);
 	assert_true(util_now_ms() - t0 < HANG_MS);
 	assert_int_equal(stub_runs(e), 1);
-	assert_non_null(c);
-	assert_int_equal(c->nshares, 5);
+	assert_probe_paths(c);
 	assert_false(st.timed_out);
 	assert_false(cache_has_line(
 		e, talloc_asprintf(ctx, "# file 0 0 0 0 0 %s\n", e->smbconf)));
@@ -822,7 +962,7 @@ static void test_load_include_hung_mount(void **state)
 			 SMBCACHE_REFRESHED);
 	assert_true(util_now_ms() - t0 < HANG_MS + 400);
 	assert_int_equal(stub_runs(e), 2);
-	assert_int_equal(c->nshares, 5);
+	assert_probe_paths(c);
 	assert_true(cache_has_line(
 		e, talloc_asprintf(ctx, "# file 0 0 0 0 0 %s\n", e->smbconf)));
 
@@ -851,6 +991,7 @@ static void test_load_include_hung_mount(void **state)
 static void test_load_real_testparm(void **state)
 {
 	TALLOC_CTX *ctx = talloc_new(NULL);
+	struct smbconf *fresh = NULL;
 	struct smbconf *c = NULL;
 	struct smbcache_status st;
 	char tmpl[] = "/tmp/test-smbconf-real.XXXXXX";
@@ -870,6 +1011,7 @@ static void test_load_real_testparm(void **state)
 	assert_string_equal(c->config_file, "/etc/samba/smb.conf");
 	assert_non_null(c->server_role);
 	assert_non_null(c->smb_ports);
+	fresh = c;
 	if (load(ctx, tmpl, 60, 20000, false, &c, &st) != SMBCACHE_FROM_CACHE) {
 		struct stat now;
 
@@ -877,6 +1019,9 @@ static void test_load_real_testparm(void **state)
 		assert_int_equal(stat("/etc/samba/smb.conf", &now), 0);
 		assert_true(now.st_ctim.tv_sec != before.st_ctim.tv_sec ||
 			    now.st_ctim.tv_nsec != before.st_ctim.tv_nsec);
+	} else {
+		/* the digest answers as testparm's output did */
+		assert_same_answers(ctx, fresh, c);
 	}
 	assert_string_equal(c->config_file, "/etc/samba/smb.conf");
 	assert_int_equal(unlink(cache), 0);
@@ -889,6 +1034,8 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_load_cache_cycle,
 						env_setup, env_teardown),
+		cmocka_unit_test_setup_teardown(test_load_digest, env_setup,
+						env_teardown),
 		cmocka_unit_test_setup_teardown(test_load_detached, env_setup,
 						env_teardown),
 		cmocka_unit_test_setup_teardown(test_load_failures, env_setup,
