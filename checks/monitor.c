@@ -29,6 +29,17 @@
 /* testparm's stderr is cut after this many lines */
 #define MONITOR_TESTPARM_ERR_LINES 40
 
+/*
+ * The share paths of m->conf, probed by the prober that also checked
+ * the cache (monitor_probe_early()), for the share check to report.
+ */
+struct monitor_probed {
+	const char **paths;
+	size_t npaths;
+	struct share_failure *fail;
+	int err;			/* share_probe_look()'s */
+};
+
 /* Everything one cycle works with; lives on the cycle's scratch context */
 struct monitor {
 	const struct monitor_opts *opts;
@@ -43,6 +54,11 @@ struct monitor {
 	const char *started_file;
 	struct smbconf *conf;		/* NULL until needed */
 	bool refreshed;			/* testparm ran in this cycle */
+	struct smbcache_status unchecked;	/* conf came from the cache
+						 * and still needs checking
+						 * (source UNCHECKED) */
+	struct monitor_probed *probed;	/* the shares of m->conf, probed
+					 * early, or NULL */
 	const uint16_t *ports;		/* the ports checked */
 	size_t nports;
 	struct tcpport_answer *listeners;	/* the table that decided,
@@ -283,41 +299,43 @@ static char *monitor_testparm_stderr(TALLOC_CTX *mem_ctx, char *err)
 	return err;
 }
 
-static int monitor_smbconf(struct monitor *m, TALLOC_CTX *mem_ctx,
-			   bool force)
+static struct smbcache_opts monitor_cache_opts(const struct monitor *m,
+					       const struct deadline *dl)
 {
-	static const char step[] = "smb.conf cache";
-	struct deadline dl = monitor_testparm_deadline(m);
-	struct smbcache_opts o = {
+	return (struct smbcache_opts) {
 		.state_dir = m->state_dir,
 		.max_age = (unsigned)m->v->cache_max_age,
 		.max_age_given = m->v->cache_max_age_given,
-		.deadline = &dl,
+		.deadline = dl,
 		.refresh_seconds = m->dl.seconds,
 	};
-	struct smbcache_status st = { 0 };
-	struct smbconf *conf = NULL;
-	char *err = NULL;
-	int ret;
+}
 
-	ret = smbcache_load(mem_ctx, &o, force, &conf, &st);
-	if (ret != 0) {
-		return monitor_fail_errno(m, step, MONITOR_FAIL_CACHE_ERRNO,
-					  ret);
-	}
-	if (st.cache_unwritable &&
+/* Report how the cache answered (@p st), and keep its answer @p conf. */
+static int monitor_smbconf_report(struct monitor *m, TALLOC_CTX *mem_ctx,
+				  struct smbconf *conf,
+				  const struct smbcache_status *st)
+{
+	static const char step[] = "smb.conf cache";
+	char *err = NULL;
+
+	if (st->cache_unwritable &&
 	    state_once_per(mem_ctx, m->state_dir, "smb.conf.cache.nowrite",
 			   MONITOR_WARN_INTERVAL)) {
 		clog(CLOG_WARNING, "WARNING: cannot write smb.conf cache in "
 		     "\"%s\" - running without cache", m->state_dir);
 	}
-	if (st.testparm_err != NULL) {
-		err = monitor_testparm_stderr(mem_ctx, st.testparm_err);
+	if (st->testparm_err != NULL) {
+		err = monitor_testparm_stderr(mem_ctx, st->testparm_err);
 	}
-	switch (st.source) {
+	switch (st->source) {
+	case SMBCACHE_UNCHECKED:
+		/* reported once checked (monitor_smbconf_checked()) */
+		m->unchecked = *st;
+		break;
 	case SMBCACHE_FROM_CACHE:
 		monitor_step(m, step, MONITOR_STEP_OK, NULL,
-			     st.refresh_started ? "fresh, old by age: refresh "
+			     st->refresh_started ? "fresh, old by age: refresh "
 			     "started, detached" : "fresh");
 		break;
 	case SMBCACHE_REFRESHED:
@@ -331,7 +349,7 @@ static int monitor_smbconf(struct monitor *m, TALLOC_CTX *mem_ctx,
 				   MONITOR_WARN_INTERVAL)) {
 			clog(CLOG_WARNING, "WARNING: smb.conf cache update %s - "
 			     "using old cache file",
-			     st.timed_out ? "timed out" : "failed");
+			     st->timed_out ? "timed out" : "failed");
 			if (err != NULL) {
 				clog(CLOG_WARNING, "%s", err);
 			}
@@ -340,7 +358,7 @@ static int monitor_smbconf(struct monitor *m, TALLOC_CTX *mem_ctx,
 			     "refresh failed, old cache");
 		break;
 	case SMBCACHE_NONE:
-		if (st.timed_out) {
+		if (st->timed_out) {
 			return monitor_fail(m, step, MONITOR_FAIL_CACHE_TIMEOUT,
 					    NULL);
 		}
@@ -349,11 +367,82 @@ static int monitor_smbconf(struct monitor *m, TALLOC_CTX *mem_ctx,
 		}
 		return monitor_fail(m, step, MONITOR_FAIL_CACHE_TESTPARM, NULL);
 	}
-	if (conf != NULL) {
+	if (conf != NULL && conf != m->conf) {
 		TALLOC_FREE(m->conf);
 		m->conf = conf;
+		/* what was probed early belongs to the old configuration */
+		m->probed = NULL;
 	}
 	return 0;
+}
+
+/*
+ * Bring the cache up to date (@p force: refresh it whatever it says).
+ * With @p defer, a cache whose files need checking is kept unchecked,
+ * for the share prober to check (monitor_probe_early()).
+ */
+static int monitor_smbconf(struct monitor *m, TALLOC_CTX *mem_ctx,
+			   bool force, bool defer)
+{
+	struct deadline dl = monitor_testparm_deadline(m);
+	struct smbcache_opts o = monitor_cache_opts(m, &dl);
+	struct smbcache_status st = { 0 };
+	struct smbconf *conf = NULL;
+	int ret;
+
+	o.defer_check = defer;
+	m->unchecked.source = SMBCACHE_NONE;
+	ret = smbcache_load(mem_ctx, &o, force, &conf, &st);
+	if (ret != 0) {
+		return monitor_fail_errno(m, "smb.conf cache",
+					  MONITOR_FAIL_CACHE_ERRNO, ret);
+	}
+	return monitor_smbconf_report(m, mem_ctx, conf, &st);
+}
+
+/*
+ * The share prober has checked the cache (m->unchecked.look): it
+ * answers, or it is refreshed now.
+ */
+static int monitor_smbconf_checked(struct monitor *m, TALLOC_CTX *mem_ctx)
+{
+	struct deadline dl = monitor_testparm_deadline(m);
+	struct smbcache_opts o = monitor_cache_opts(m, &dl);
+	struct smbcache_status st = m->unchecked;
+	struct smbconf *conf = m->conf;
+	int ret;
+
+	m->unchecked.source = SMBCACHE_NONE;
+	ret = smbcache_checked(mem_ctx, &o, &conf, &st);
+	if (ret != 0) {
+		return monitor_fail_errno(m, "smb.conf cache",
+					  MONITOR_FAIL_CACHE_ERRNO, ret);
+	}
+	return monitor_smbconf_report(m, mem_ctx, conf, &st);
+}
+
+/*
+ * One prober child for two looks: the share paths of the unchecked
+ * cache, and the cache's own check.  The share answers wait in
+ * m->probed for the share check, which uses them unless the cache
+ * turns out to be stale.
+ */
+static int monitor_probe_early(struct monitor *m, TALLOC_CTX *mem_ctx)
+{
+	struct monitor_probed *p = talloc_zero(mem_ctx, struct monitor_probed);
+
+	if (p == NULL) {
+		return monitor_fail_errno(m, "share check",
+					  MONITOR_FAIL_SHARE_ERRNO, ENOMEM);
+	}
+	p->err = share_paths(p, m->conf, &p->paths, &p->npaths);
+	if (p->err == 0) {
+		p->err = share_probe_look(p, m->state_dir, p->paths,
+					  p->npaths, m->unchecked.look, &m->dl,
+					  &p->fail);
+	}
+	m->probed = p;
+	return monitor_smbconf_checked(m, mem_ctx);
 }
 
 /* ------------------------------------------------------------------ */
@@ -395,7 +484,7 @@ static int monitor_clean(struct monitor *m, TALLOC_CTX *mem_ctx)
 	n = monitor_dirty_lines(m, mem_ctx, &lines);
 	if (n > 0 && !m->refreshed) {
 		/* confirm with a fresh smb.conf before failing */
-		ret = monitor_smbconf(m, mem_ctx, true);
+		ret = monitor_smbconf(m, mem_ctx, true, false);
 		if (ret != 0) {
 			return ret;
 		}
@@ -420,15 +509,23 @@ static int monitor_shares(struct monitor *m, TALLOC_CTX *mem_ctx)
 	size_t n = 0;
 	int ret;
 
-	ret = share_paths(mem_ctx, m->conf, &paths, &n);
-	if (ret == 0) {
-		ret = share_probe(mem_ctx, m->state_dir, paths, n, &m->dl,
-				  &f);
+	if (m->probed != NULL) {
+		/* probed already, with the cache's check */
+		paths = m->probed->paths;
+		n = m->probed->npaths;
+		f = m->probed->fail;
+		ret = m->probed->err;
+	} else {
+		ret = share_paths(mem_ctx, m->conf, &paths, &n);
+		if (ret == 0) {
+			ret = share_probe(mem_ctx, m->state_dir, paths, n,
+					  &m->dl, &f);
+		}
 	}
 	if (ret == 0 && f != NULL && !m->refreshed &&
 	    !deadline_expired(&m->dl)) {
 		/* confirm with a fresh smb.conf before failing */
-		ret = monitor_smbconf(m, mem_ctx, true);
+		ret = monitor_smbconf(m, mem_ctx, true, false);
 		if (ret != 0) {
 			return ret;
 		}
@@ -726,7 +823,11 @@ static int monitor_samba(struct monitor *m, TALLOC_CTX *mem_ctx,
 	int ret;
 
 	if (need_conf) {
-		ret = monitor_smbconf(m, mem_ctx, false);
+		/* the share prober checks the cache too: one child */
+		ret = monitor_smbconf(m, mem_ctx, false, !skip);
+		if (ret == 0 && m->unchecked.source == SMBCACHE_UNCHECKED) {
+			ret = monitor_probe_early(m, mem_ctx);
+		}
 		if (ret != 0) {
 			return ret;
 		}

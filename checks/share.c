@@ -422,11 +422,16 @@ struct share_note {
 	int32_t tid;
 };
 
+/* A todo entry that is the look (share_look), not a path */
+#define SHARE_TODO_LOOK SIZE_MAX
+
 /* Set up before the fork; the child's copy is the child's own. */
 struct share_prober {
 	const char *const *paths;
-	const size_t *todo;	/* the indexes of the paths to probe */
+	const size_t *todo;	/* the indexes of the paths to probe, or
+				 * SHARE_TODO_LOOK */
 	size_t ntodo;
+	const struct share_look *look;
 	const struct probe_sink *sink;
 	atomic_size_t next;	/* the next todo entry to claim */
 	atomic_size_t answered;
@@ -453,8 +458,13 @@ static void *share_worker(void *arg)
 		uint32_t kind = SHARE_NOT_DIR;
 		size_t n = 0;
 
-		if (stat(sp->paths[sp->todo[i]], &sb) == 0 &&
-		    S_ISDIR(sb.st_mode)) {
+		if (sp->todo[i] == SHARE_TODO_LOOK) {
+			/* the look answers "yes" as a directory does */
+			if (sp->look->fn(sp->look->private_data)) {
+				kind = SHARE_DIR;
+			}
+		} else if (stat(sp->paths[sp->todo[i]], &sb) == 0 &&
+			   S_ISDIR(sb.st_mode)) {
 			kind = SHARE_DIR;
 		}
 		note[n++] = (struct share_note) { (uint32_t)i, kind, tid };
@@ -572,6 +582,7 @@ static int share_prober_child(struct probe_sink *sink, void *private_data)
 struct share_set {
 	const char *const *paths;
 	size_t npaths;
+	struct share_look *look;	/* or NULL */
 	bool *stuck_before;	/* an earlier probe of paths[i] is stuck */
 	struct share_prober sp;
 	size_t *todo;
@@ -624,6 +635,10 @@ static int share_set_todo(TALLOC_CTX *mem_ctx, struct share_set *set)
 	    set->todo_of == NULL || set->tid == NULL || set->answer == NULL) {
 		return ENOMEM;
 	}
+	if (set->look != NULL) {
+		/* first: a thread takes it on at once */
+		set->todo[set->sp.ntodo++] = SHARE_TODO_LOOK;
+	}
 	for (i = 0; i < set->npaths; i++) {
 		if (share_records_stuck(&set->rs, set->paths[i])) {
 			set->stuck_before[i] = true;
@@ -634,6 +649,7 @@ static int share_set_todo(TALLOC_CTX *mem_ctx, struct share_set *set)
 	}
 	set->sp.paths = set->paths;
 	set->sp.todo = set->todo;
+	set->sp.look = set->look;
 	set->job = (struct probe_job) {
 		.fn = share_prober_child, .private_data = &set->sp,
 	};
@@ -686,7 +702,8 @@ static int share_set_record(TALLOC_CTX *mem_ctx, const char *state_dir,
 		char state = '?';
 		int ret;
 
-		if (r.tid <= 0 || set->answer[k] != 0 ||
+		if (set->todo[k] == SHARE_TODO_LOOK || r.tid <= 0 ||
+		    set->answer[k] != 0 ||
 		    share_proc_stat(r.tid, &state, &r.start) != 0) {
 			continue;
 		}
@@ -743,12 +760,37 @@ static int share_set_failure(TALLOC_CTX *mem_ctx, const struct share_set *set,
 	return 0;
 }
 
+/* What the prober said of the look (the first todo entry). */
+static enum share_look_answer share_set_look(const struct share_set *set)
+{
+	switch (set->answer[0]) {
+	case SHARE_DIR:
+		return SHARE_LOOK_YES;
+	case SHARE_NOT_DIR:
+		return SHARE_LOOK_NO;
+	default:
+		return set->job.state == PROBE_LATE ? SHARE_LOOK_LATE :
+						      SHARE_LOOK_LOST;
+	}
+}
+
 int share_probe(TALLOC_CTX *mem_ctx, const char *state_dir,
 		const char *const *paths, size_t npaths,
 		const struct deadline *dl, struct share_failure **fail)
 {
+	return share_probe_look(mem_ctx, state_dir, paths, npaths, NULL, dl,
+				fail);
+}
+
+int share_probe_look(TALLOC_CTX *mem_ctx, const char *state_dir,
+		     const char *const *paths, size_t npaths,
+		     struct share_look *look, const struct deadline *dl,
+		     struct share_failure **fail)
+{
 	TALLOC_CTX *tmp_ctx = NULL;
-	struct share_set set = { .paths = paths, .npaths = npaths };
+	struct share_set set = {
+		.paths = paths, .npaths = npaths, .look = look,
+	};
 	int ret;
 
 	*fail = NULL;
@@ -771,6 +813,9 @@ int share_probe(TALLOC_CTX *mem_ctx, const char *state_dir,
 	}
 	if (ret == 0) {
 		ret = share_set_failure(mem_ctx, &set, fail);
+	}
+	if (ret == 0 && look != NULL) {
+		look->answer = share_set_look(&set);
 	}
 	talloc_free(tmp_ctx);
 	return ret;

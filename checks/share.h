@@ -50,4 +50,37 @@ int share_probe(TALLOC_CTX *mem_ctx, const char *state_dir,
 		const char *const *paths, size_t npaths,
 		const struct deadline *dl, struct share_failure **fail);
 
+/*
+ * One more look the prober takes besides the share paths, so that a
+ * cycle forks one prober, not two: the smb.conf cache's check that no
+ * file it recorded changed (checks/smbcache.h).  It is the first thing
+ * a prober thread takes on; fn runs in the prober child, so it must be
+ * async-signal-safe on memory set up before the fork (checks/probe.h).
+ */
+enum share_look_answer {
+	SHARE_LOOK_YES = 1,	/* fn returned true */
+	SHARE_LOOK_NO,		/* fn returned false */
+	SHARE_LOOK_LATE,	/* no answer by the deadline */
+	SHARE_LOOK_LOST,	/* the prober ended (or never started)
+				 * without an answer */
+};
+
+struct share_look {
+	bool (*fn)(const void *private_data);
+	const void *private_data;
+	enum share_look_answer answer;	/* set by share_probe_look() */
+};
+
+/**
+ * @brief share_probe(), with @p look taken by the same prober child.
+ * A look that does not answer in time is not recorded (the next run
+ * takes it again).  With no paths at all, the prober takes the look
+ * alone.
+ * @return as share_probe(); look->answer is set whenever 0 is returned
+ */
+int share_probe_look(TALLOC_CTX *mem_ctx, const char *state_dir,
+		     const char *const *paths, size_t npaths,
+		     struct share_look *look, const struct deadline *dl,
+		     struct share_failure **fail);
+
 #endif

@@ -408,22 +408,29 @@ static char *smbcache_files_text(char *text,
  */
 
 /*
- * Probe child: '1' when no recorded file changed, else '0'.  stat()
- * only, on the cache read before the fork: async-signal-safe.
+ * In a probe child: true when no file the cache @p private_data
+ * recorded changed.  stat() only, on the cache read before the fork:
+ * async-signal-safe.  Also a share prober's look (checks/share.h).
  */
-static int smbcache_check_child(struct probe_sink *sink,
-				void *private_data)
+static bool smbcache_files_unchanged(const void *private_data)
 {
 	const struct smbcache_file *c = private_data;
-	char answer = '1';
 	size_t i;
 
 	for (i = 0; i < c->nfiles; i++) {
 		if (!smbcache_file_unchanged(&c->files[i])) {
-			answer = '0';
-			break;
+			return false;
 		}
 	}
+	return true;
+}
+
+/* Probe child: '1' when no recorded file changed, else '0'. */
+static int smbcache_check_child(struct probe_sink *sink,
+				void *private_data)
+{
+	char answer = smbcache_files_unchanged(private_data) ? '1' : '0';
+
 	return probe_write(sink, &answer, 1);
 }
 
@@ -904,16 +911,56 @@ static bool smbcache_outcome_take(TALLOC_CTX *mem_ctx, TALLOC_CTX *err_ctx,
 	return true;
 }
 
+/* A cache whose files are checked later (smbcache_checked()). */
+struct smbcache_pending {
+	struct share_look look;	/* first: st->look points here */
+	struct smbcache_file *file;
+	struct stat sb;		/* the cache file's, for its age */
+};
+
+/*
+ * What the check of the cache's files (@p check: 0 unchanged, ESTALE
+ * changed or not known, ETIMEDOUT no answer in time) makes of the cache
+ * @p old, read as @p old_conf.
+ * @param[out] conf    the answer, when the cache gives one; else NULL
+ * @param[out] age_due it answers, but is old by age alone
+ */
+static void smbcache_verdict(const struct smbcache_opts *opts,
+			     const struct smbcache_file *old,
+			     const struct stat *sb, struct smbconf *old_conf,
+			     int check, struct smbconf **conf, bool *age_due,
+			     struct smbcache_status *st)
+{
+	*conf = NULL;
+	*age_due = false;
+	if (check == 0) {
+		st->source = SMBCACHE_FROM_CACHE;
+		*conf = old_conf;
+		*age_due = (opts->max_age_given || old->dynamic) &&
+			   state_is_old(&sb->st_mtim, opts->max_age);
+	} else if (check == ETIMEDOUT) {
+		/*
+		 * smb.conf or an include hangs: the cache cannot be
+		 * confirmed, and testparm would hang on the same files.
+		 */
+		st->source = SMBCACHE_OLD_CACHE;
+		st->timed_out = true;
+		*conf = old_conf;
+	}
+}
+
 /*
  * Step 1: can the cache answer?  Reads it (*old_conf: what a failed
  * refresh falls back on) and, unless @p force, asks a probe child
  * whether a file it recorded changed.  Unchanged but old by age alone
- * (*age_due): it still answers.
+ * (*age_due): it still answers.  With opts->defer_check the question
+ * is left to the caller: the cache answers as SMBCACHE_UNCHECKED, and
+ * st->pending (a talloc child of @p keep_ctx) says what to ask.
  * @param[out] conf the answer, when the cache gives one (st->source
  *                  says how); NULL when a refresh is due
  * @return 0, or ENOMEM
  */
-static int smbcache_fresh(TALLOC_CTX *mem_ctx,
+static int smbcache_fresh(TALLOC_CTX *mem_ctx, TALLOC_CTX *keep_ctx,
 			  const struct smbcache_opts *opts,
 			  const char *cache_path, bool force,
 			  struct smbconf **old_conf, struct smbconf **conf,
@@ -938,24 +985,29 @@ static int smbcache_fresh(TALLOC_CTX *mem_ctx,
 	if (force) {
 		return 0;
 	}
+	if (opts->defer_check && old->nfiles > 0) {
+		struct smbcache_pending *p = NULL;
+
+		p = talloc_zero(keep_ctx, struct smbcache_pending);
+		if (p == NULL) {
+			return ENOMEM;
+		}
+		p->file = talloc_steal(p, old);
+		p->sb = sb;
+		p->look = (struct share_look) {
+			.fn = smbcache_files_unchanged, .private_data = old,
+		};
+		st->source = SMBCACHE_UNCHECKED;
+		st->pending = p;
+		st->look = &p->look;
+		*conf = *old_conf;
+		return 0;
+	}
 	ret = smbcache_files_check(mem_ctx, old, opts->deadline);
 	if (ret == ENOMEM) {
 		return ENOMEM;
 	}
-	if (ret == 0) {
-		st->source = SMBCACHE_FROM_CACHE;
-		*conf = *old_conf;
-		*age_due = (opts->max_age_given || old->dynamic) &&
-			   state_is_old(&sb.st_mtim, opts->max_age);
-	} else if (ret == ETIMEDOUT) {
-		/*
-		 * smb.conf or an include hangs: the cache cannot be
-		 * confirmed, and testparm would hang on the same files.
-		 */
-		st->source = SMBCACHE_OLD_CACHE;
-		st->timed_out = true;
-		*conf = *old_conf;
-	}
+	smbcache_verdict(opts, old, &sb, *old_conf, ret, conf, age_due, st);
 	return 0;
 }
 
@@ -1252,6 +1304,44 @@ static int smbcache_detach(TALLOC_CTX *mem_ctx,
 	return 0;
 }
 
+/*
+ * Once the cache's verdict is in (*answer, when it answers): report a
+ * detached refresh that failed and start one when the cache is old by
+ * age alone; or, when it does not answer, refresh it.
+ * @return 0, or ENOMEM
+ */
+static int smbcache_settle(TALLOC_CTX *tmp_ctx, TALLOC_CTX *mem_ctx,
+			   const struct smbcache_opts *opts,
+			   struct smbconf *old_conf, struct smbconf **answer,
+			   bool age_due, struct smbcache_status *st)
+{
+	int ret;
+
+	if (*answer != NULL) {
+		/* a detached refresh that failed: as if this run had */
+		if (st->source == SMBCACHE_FROM_CACHE &&
+		    smbcache_outcome_take(tmp_ctx, mem_ctx, opts->state_dir,
+					  st)) {
+			st->source = SMBCACHE_OLD_CACHE;
+		}
+		if (age_due && smbcache_detach(tmp_ctx, opts) == 0) {
+			st->refresh_started = true;
+		}
+		return 0;
+	}
+	ret = smbcache_refresh(tmp_ctx, mem_ctx, opts, old_conf, answer, st);
+	if (opts->state_dir != NULL) {
+		/* what a detached refresh said is no longer news */
+		char *outcome = talloc_asprintf(tmp_ctx, "%s/" SMBCACHE_OUTCOME,
+						opts->state_dir);
+
+		if (outcome != NULL) {
+			(void)unlink(outcome);
+		}
+	}
+	return ret;
+}
+
 int smbcache_load(TALLOC_CTX *mem_ctx, const struct smbcache_opts *opts,
 		  bool force, struct smbconf **conf,
 		  struct smbcache_status *st)
@@ -1277,37 +1367,58 @@ int smbcache_load(TALLOC_CTX *mem_ctx, const struct smbcache_opts *opts,
 			ret = ENOMEM;
 			goto done;
 		}
-		ret = smbcache_fresh(tmp_ctx, opts, cache_path, force,
+		ret = smbcache_fresh(tmp_ctx, mem_ctx, opts, cache_path, force,
 				     &old_conf, &answer, &age_due, st);
-		if (ret != 0) {
+		if (ret != 0 || st->source == SMBCACHE_UNCHECKED) {
 			goto done;
 		}
 	}
-	if (answer != NULL) {
-		/* a detached refresh that failed: as if this run had */
-		if (st->source == SMBCACHE_FROM_CACHE &&
-		    smbcache_outcome_take(tmp_ctx, mem_ctx, opts->state_dir,
-					  st)) {
-			st->source = SMBCACHE_OLD_CACHE;
-		}
-		if (age_due && smbcache_detach(tmp_ctx, opts) == 0) {
-			st->refresh_started = true;
-		}
-		goto done;
-	}
-	ret = smbcache_refresh(tmp_ctx, mem_ctx, opts, old_conf, &answer, st);
-	if (opts->state_dir != NULL) {
-		/* what a detached refresh said is no longer news */
-		char *outcome = talloc_asprintf(tmp_ctx, "%s/" SMBCACHE_OUTCOME,
-						opts->state_dir);
-
-		if (outcome != NULL) {
-			(void)unlink(outcome);
-		}
-	}
+	ret = smbcache_settle(tmp_ctx, mem_ctx, opts, old_conf, &answer,
+			      age_due, st);
 done:
 	if (ret == 0 && answer != NULL) {
 		*conf = talloc_steal(mem_ctx, answer);
+	}
+	talloc_free(tmp_ctx);
+	return ret;
+}
+
+int smbcache_checked(TALLOC_CTX *mem_ctx, const struct smbcache_opts *opts,
+		     struct smbconf **conf, struct smbcache_status *st)
+{
+	struct smbcache_pending *p = st->pending;
+	TALLOC_CTX *tmp_ctx = NULL;
+	struct smbconf *old_conf = *conf;
+	struct smbconf *answer = NULL;
+	bool age_due = false;
+	int check;
+	int ret;
+
+	switch (p->look.answer) {
+	case SHARE_LOOK_YES:
+		check = 0;
+		break;
+	case SHARE_LOOK_LATE:
+		check = ETIMEDOUT;
+		break;
+	default:
+		/* changed, or the prober could not tell: testparm decides */
+		check = ESTALE;
+		break;
+	}
+	*st = (struct smbcache_status) { .source = SMBCACHE_NONE };
+	tmp_ctx = talloc_new(mem_ctx);
+	if (tmp_ctx == NULL) {
+		talloc_free(p);
+		return ENOMEM;
+	}
+	talloc_steal(tmp_ctx, p);
+	smbcache_verdict(opts, p->file, &p->sb, old_conf, check, &answer,
+			 &age_due, st);
+	ret = smbcache_settle(tmp_ctx, mem_ctx, opts, old_conf, &answer,
+			      age_due, st);
+	if (ret == 0) {
+		*conf = answer == NULL ? NULL : talloc_steal(mem_ctx, answer);
 	}
 	talloc_free(tmp_ctx);
 	return ret;

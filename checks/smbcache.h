@@ -22,7 +22,12 @@ enum smbcache_source {
 	SMBCACHE_REFRESHED,	/* testparm ran, cache (if any) replaced */
 	SMBCACHE_OLD_CACHE,	/* refresh failed/timed out, old cache used */
 	SMBCACHE_NONE,		/* refresh failed/timed out, no cache */
+	SMBCACHE_UNCHECKED,	/* opts->defer_check: the cache, its files
+				 * not checked yet (st->look) */
 };
+
+struct share_look;
+struct smbcache_pending;
 
 struct smbcache_status {
 	enum smbcache_source source;
@@ -31,6 +36,10 @@ struct smbcache_status {
 	bool timed_out;		/* the failed refresh timed out */
 	char *testparm_err;	/* the failed refresh's stderr, or NULL */
 	bool cache_unwritable;	/* could not write the cache */
+	/* SMBCACHE_UNCHECKED: the check to run (share_probe_look()),
+	 * then smbcache_checked() */
+	struct share_look *look;
+	struct smbcache_pending *pending;
 };
 
 struct smbcache_opts {
@@ -42,6 +51,8 @@ struct smbcache_opts {
 	const struct deadline *deadline;
 	unsigned refresh_seconds;	/* a detached refresh's deadline
 					 * (CTDB_SAMBA_CHECK_TIMEOUT) */
+	bool defer_check;		/* leave the check of smb.conf's
+					 * files to the share prober */
 };
 
 /**
@@ -67,5 +78,24 @@ struct smbcache_opts {
 int smbcache_load(TALLOC_CTX *mem_ctx, const struct smbcache_opts *opts,
 		  bool force, struct smbconf **conf,
 		  struct smbcache_status *st);
+
+/**
+ * With opts->defer_check, smbcache_load() does not fork a child to see
+ * whether smb.conf, its includes or testparm changed: when that is
+ * what it would ask, it returns the cache as SMBCACHE_UNCHECKED, with
+ * st->look for the share prober to take (checks/share.h), so that a
+ * cycle forks one child, not two.  Once the look has answered, this
+ * finishes the load as smbcache_load() would have: the cache answers
+ * (SMBCACHE_FROM_CACHE; a detached refresh started when it is old by
+ * age), or a look that did not answer in time gives SMBCACHE_OLD_CACHE
+ * (timed out), or the cache is refreshed (testparm runs within
+ * opts->deadline).
+ * @param[in,out] conf in: the unchecked configuration; out: the answer
+ *                     (a new one after a refresh, the old one else)
+ * @param[in,out] st   in: smbcache_load()'s; out: as smbcache_load()'s
+ * @return 0, or ENOMEM
+ */
+int smbcache_checked(TALLOC_CTX *mem_ctx, const struct smbcache_opts *opts,
+		     struct smbconf **conf, struct smbcache_status *st);
 
 #endif

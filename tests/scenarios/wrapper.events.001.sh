@@ -93,17 +93,24 @@ check "our INFO line (just started)" [ "$out" = "$want" ]
 define_test "monitor through the #! line: one execve, no shell"
 listen_ports 1
 smbconf_global "smb ports = $PORT1"
+mkdir -p "$SB/share1"
+smbconf_share share1 "path = $SB/share1"
 touch -d '-5 seconds' "$FAKE_SMBCONF"
 sleep 0.2
 "$installed/50.samba.script" monitor >/dev/null 2>&1
 rm -f "$CTDB_SCRIPT_VARDIR/service/samba/started"
 runs=$(calls testparm)
-strace -f -qq -e trace=execve -o "$SB/strace" \
+strace -f -qq -e trace=execve,fork,vfork,clone,clone3 -o "$SB/strace" \
 	"$installed/50.samba.script" monitor >"$SB/out" 2>&1
 rc=$?
 check "exit 0, silent" [ $rc -eq 0 ] && [ ! -s "$SB/out" ]
 check "one execve: the wrapper itself" \
 	[ "$(grep -c 'execve(' "$SB/strace")" -eq 1 ]
+# threads are clones with CLONE_THREAD (the prober's); a process is not
+forks=$(grep -E 'clone3?\(' "$SB/strace" | grep -vc CLONE_THREAD)
+check "one fork: the prober, for the shares and the cache's check" \
+	[ "$forks" -eq 1 ]
+[ "$forks" -eq 1 ] || cat "$SB/strace"
 check "and it ran the front-end" grep -q "execve(\"$installed/50.samba.script\"" \
 	"$SB/strace"
 check "the cache served (no testparm)" [ "$(calls testparm)" -eq "$runs" ]

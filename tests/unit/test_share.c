@@ -496,6 +496,103 @@ static void test_probe_many_hung(void **state)
 	talloc_free(ctx);
 }
 
+/* ---- the look a prober takes besides the paths ---------------------- */
+
+/* A look: is the path @p private_data there?  (stat() only) */
+static bool look_exists(const void *private_data)
+{
+	struct stat sb;
+
+	return stat(private_data, &sb) == 0;
+}
+
+/* share_probe_look() with a deadline @p ms from now. */
+static int probe_look(TALLOC_CTX *ctx, const char *state_dir,
+		      const char *const *paths, size_t n,
+		      struct share_look *look, int64_t ms,
+		      struct share_failure **fail)
+{
+	struct deadline dl;
+
+	deadline_init_ms(&dl, ms);
+	look->answer = 0;
+	return share_probe_look(ctx, state_dir, paths, n, look, &dl, fail);
+}
+
+/*
+ * The prober takes the look as it takes the paths: it answers yes or
+ * no, alone or among paths; a failing path is still the failure; a look
+ * that hangs is late, never recorded, and holds up no path.
+ */
+static void test_probe_look(void **state)
+{
+	struct env *e = *state;
+	TALLOC_CTX *ctx = talloc_new(NULL);
+	struct share_failure *fail = NULL;
+	const char *paths[3];
+	char *there = mkdir_in(ctx, e, "conf");
+	char *probes = mkpath(ctx, e, "state/share_probes");
+	char *hung = NULL;
+	char *text = NULL;
+	struct share_look look = { .fn = look_exists, .private_data = there };
+
+	paths[0] = mkdir_in(ctx, e, "d1");
+	paths[1] = mkdir_in(ctx, e, "d2");
+	paths[2] = mkpath(ctx, e, "missing");
+
+	assert_int_equal(probe_look(ctx, e->state, paths, 2, &look, 10000,
+				    &fail), 0);
+	assert_int_equal(look.answer, SHARE_LOOK_YES);
+	assert_null(fail);
+	assert_no_children();
+
+	/* the look says no: that is the look's answer, not a share's */
+	look.private_data = paths[2];
+	assert_int_equal(probe_look(ctx, e->state, paths, 2, &look, 10000,
+				    &fail), 0);
+	assert_int_equal(look.answer, SHARE_LOOK_NO);
+	assert_null(fail);
+
+	/* a missing share is the failure, whatever the look says */
+	look.private_data = there;
+	assert_int_equal(probe_look(ctx, e->state, paths, 3, &look, 10000,
+				    &fail), 0);
+	assert_int_equal(look.answer, SHARE_LOOK_YES);
+	assert_non_null(fail);
+	assert_string_equal(fail->path, paths[2]);
+	assert_false(fail->hung);
+
+	/* no paths: the prober takes the look alone */
+	assert_int_equal(probe_look(ctx, e->state, paths, 0, &look, 10000,
+				    &fail), 0);
+	assert_int_equal(look.answer, SHARE_LOOK_YES);
+	assert_null(fail);
+	assert_no_children();
+
+	hung = hung_mount(ctx, e);
+	if (hung != NULL) {
+		int64_t t0 = util_now_ms();
+
+		/* the look hangs: late; the paths still answer */
+		look.private_data = hung;
+		assert_int_equal(probe_look(ctx, e->state, paths, 2, &look,
+					    HANG_MS, &fail), 0);
+		assert_true(util_now_ms() - t0 < HANG_MS + 1000);
+		assert_int_equal(look.answer, SHARE_LOOK_LATE);
+		assert_null(fail);
+		/* no record of it: the next run looks again */
+		text = read_text(ctx, probes);
+		assert_true(text == NULL || strstr(text, "/hung") == NULL);
+		hung_unmount(e);
+		/* the prober, set free, ends: reap it */
+		while (waitpid(-1, NULL, 0) > 0) {
+		}
+	}
+	assert_no_children();
+	remove_all(e, paths, 2);
+	talloc_free(ctx);
+}
+
 /* ---- stuck probe records ------------------------------------------- */
 
 static void test_stuck_record(void **state)
@@ -777,6 +874,8 @@ int main(void)
 						env_teardown),
 		cmocka_unit_test_setup_teardown(test_probe_many_hung,
 						env_setup, env_teardown),
+		cmocka_unit_test_setup_teardown(test_probe_look, env_setup,
+						env_teardown),
 		cmocka_unit_test_setup_teardown(test_stuck_record, env_setup,
 						env_teardown),
 		cmocka_unit_test_setup_teardown(test_past_deadline_answers,

@@ -148,7 +148,7 @@ static struct env *env_create(void)
 }
 
 /* One environment per test, all made at once: one settle() for all. */
-#define NENV 8
+#define NENV 9
 static struct env *envs[NENV];
 static size_t next_env;
 
@@ -672,6 +672,121 @@ static void test_load_digest(void **state)
 }
 
 /*
+ * smbcache_load() with the check left to a share prober, the prober
+ * run (no share paths: the look alone), and smbcache_checked().
+ * @p answer: 0 to take the prober's answer, else the answer to give.
+ */
+static enum smbcache_source load_deferred(TALLOC_CTX *ctx,
+					  const struct env *e,
+					  unsigned max_age,
+					  enum share_look_answer answer,
+					  struct smbconf **conf,
+					  struct smbcache_status *st)
+{
+	struct share_failure *fail = NULL;
+	struct smbconf *unchecked = NULL;
+	struct deadline dl;
+	struct smbcache_opts opts = {
+		.state_dir = e->state,
+		.max_age = max_age,
+		.deadline = &dl,
+		.refresh_seconds = 10,
+		.defer_check = true,
+	};
+	int runs = stub_runs(e);
+
+	deadline_init_ms(&dl, 10000);
+	assert_int_equal(smbcache_load(ctx, &opts, false, conf, st), 0);
+	if (st->source != SMBCACHE_UNCHECKED) {
+		return st->source;
+	}
+	/* nothing forked, nothing run yet */
+	assert_no_children();
+	assert_int_equal(stub_runs(e), runs);
+	assert_non_null(st->look);
+	assert_true((*conf)->probe_paths_known);
+	unchecked = *conf;
+	if (answer == 0) {
+		assert_int_equal(share_probe_look(ctx, NULL, NULL, 0, st->look,
+						  &dl, &fail), 0);
+		assert_null(fail);
+	} else {
+		st->look->answer = answer;
+	}
+	assert_int_equal(smbcache_checked(ctx, &opts, conf, st), 0);
+	if (st->source == SMBCACHE_FROM_CACHE ||
+	    st->source == SMBCACHE_OLD_CACHE) {
+		/* the cache answered: the same configuration */
+		assert_ptr_equal(*conf, unchecked);
+	}
+	return st->source;
+}
+
+/*
+ * The check of smb.conf's files taken by the share prober: the cache
+ * answers without a child of its own, and what the prober says decides
+ * as the cache's own child would have.
+ */
+static void test_load_deferred(void **state)
+{
+	struct env *e = *state;
+	TALLOC_CTX *ctx = talloc_new(NULL);
+	struct smbconf *c = NULL;
+	struct smbcache_status st;
+	char *cache = talloc_asprintf(ctx, "%s/smb.conf.cache", e->state);
+
+	/* no cache: nothing to defer, testparm runs */
+	assert_int_equal(load_deferred(ctx, e, 60, 0, &c, &st),
+			 SMBCACHE_REFRESHED);
+	assert_int_equal(stub_runs(e), 1);
+
+	/* unchanged: the prober says so, the cache answers */
+	assert_int_equal(load_deferred(ctx, e, 60, 0, &c, &st),
+			 SMBCACHE_FROM_CACHE);
+	assert_false(st.refresh_started);
+	assert_probe_paths(c);
+	assert_int_equal(stub_runs(e), 1);
+
+	/* smb.conf touched: the prober says so, testparm runs */
+	touch_later(e->smbconf);
+	assert_int_equal(load_deferred(ctx, e, 60, 0, &c, &st),
+			 SMBCACHE_REFRESHED);
+	assert_int_equal(stub_runs(e), 2);
+	assert_probe_paths(c);
+	assert_int_equal(load_deferred(ctx, e, 60, 0, &c, &st),
+			 SMBCACHE_FROM_CACHE);
+
+	/* no answer in time: the old cache, timed out; testparm not run */
+	assert_int_equal(load_deferred(ctx, e, 60, SHARE_LOOK_LATE, &c, &st),
+			 SMBCACHE_OLD_CACHE);
+	assert_true(st.timed_out);
+	assert_int_equal(stub_runs(e), 2);
+
+	/* the prober ended without a word: testparm decides */
+	assert_int_equal(load_deferred(ctx, e, 60, SHARE_LOOK_LOST, &c, &st),
+			 SMBCACHE_REFRESHED);
+	assert_int_equal(stub_runs(e), 3);
+
+	/* ...and fails: the old cache, with its stderr */
+	setenv("STUB_FAIL", "1", 1);
+	assert_int_equal(load_deferred(ctx, e, 60, SHARE_LOOK_NO, &c, &st),
+			 SMBCACHE_OLD_CACHE);
+	unsetenv("STUB_FAIL");
+	assert_false(st.timed_out);
+	assert_non_null(st.testparm_err);
+	assert_int_equal(stub_runs(e), 4);
+	assert_probe_paths(c);
+
+	/* old by age (registry sources): answers, refresh detached */
+	assert_int_equal(load_deferred(ctx, e, 0, 0, &c, &st),
+			 SMBCACHE_FROM_CACHE);
+	assert_true(st.refresh_started);
+	wait_runs(e, 5);
+	wait_done(NULL, talloc_asprintf(ctx, "%s.lock", cache));
+	talloc_free(ctx);
+}
+
+/*
  * The maximum age (spec 3.3): for a configuration made of files only,
  * only when CTDB_SAMBA_CACHE_MAX_AGE is given; a refresh due to age
  * alone runs detached, one at a time, and its failure is reported by
@@ -1035,6 +1150,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_load_cache_cycle,
 						env_setup, env_teardown),
 		cmocka_unit_test_setup_teardown(test_load_digest, env_setup,
+						env_teardown),
+		cmocka_unit_test_setup_teardown(test_load_deferred, env_setup,
 						env_teardown),
 		cmocka_unit_test_setup_teardown(test_load_detached, env_setup,
 						env_teardown),
