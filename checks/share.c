@@ -395,16 +395,19 @@ static int share_records_write(TALLOC_CTX *mem_ctx, const char *state_dir,
 /* ------------------------------------------------------------------ */
 
 /*
- * One forked child probes every path with a few threads: a stat() stuck
- * in the kernel holds one thread, the others go on, and when no answer
- * has come for SHARE_STALL_MS while paths are waiting, the child starts
- * as many threads again (up to SHARE_THREADS_MAX).  Each thread claims
+ * One forked child probes every path with a few threads: one per
+ * SHARE_PATHS_PER_THREAD paths to begin with (at most
+ * SHARE_THREADS_FIRST; a thread costs more than a few stat()s of a
+ * healthy directory), and when no answer has come for SHARE_STALL_MS
+ * while paths are waiting, as many again (up to SHARE_THREADS_MAX): a
+ * stat() stuck in the kernel holds one thread, the others go on.  Each thread claims
  * the next path, says so, stat()s it, and sends the answer together
  * with the claim of its next path: one write per path.  The parent
  * thus knows, at its deadline, which paths are stuck (claimed, not
  * answered) and by which thread.
  */
 #define SHARE_THREADS_FIRST 4
+#define SHARE_PATHS_PER_THREAD 16
 #define SHARE_THREADS_MAX 64
 #define SHARE_STALL_MS 20
 #define SHARE_THREAD_STACK (64 * 1024)
@@ -518,8 +521,13 @@ static int share_prober_child(struct probe_sink *sink, void *private_data)
 	pthread_condattr_t cattr;
 	pthread_attr_t attr;
 	unsigned started = 0;
-	unsigned want = SHARE_THREADS_FIRST;
+	/* a thread per SHARE_PATHS_PER_THREAD paths to begin with */
+	unsigned want = sp->ntodo / SHARE_PATHS_PER_THREAD + 1;
 	int err;
+
+	if (want > SHARE_THREADS_FIRST) {
+		want = SHARE_THREADS_FIRST;
+	}
 
 	/*
 	 * A write after the parent has gone must end the writing thread,
