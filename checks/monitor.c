@@ -59,6 +59,8 @@ struct monitor {
 						 * (source UNCHECKED) */
 	struct monitor_probed *probed;	/* the shares of m->conf, probed
 					 * early, or NULL */
+	bool refresh_due;		/* the cache is old by age: start a
+					 * detached refresh at the end */
 	const uint16_t *ports;		/* the ports checked */
 	size_t nports;
 	struct tcpport_answer *listeners;	/* the table that decided,
@@ -308,6 +310,9 @@ static struct smbcache_opts monitor_cache_opts(const struct monitor *m,
 		.max_age_given = m->v->cache_max_age_given,
 		.deadline = dl,
 		.refresh_seconds = m->dl.seconds,
+		/* started at the end of the cycle, so that it does not
+		 * compete with the checks for the CPU */
+		.refresh_later = true,
 	};
 }
 
@@ -334,9 +339,10 @@ static int monitor_smbconf_report(struct monitor *m, TALLOC_CTX *mem_ctx,
 		m->unchecked = *st;
 		break;
 	case SMBCACHE_FROM_CACHE:
+		m->refresh_due = st->refresh_due;
 		monitor_step(m, step, MONITOR_STEP_OK, NULL,
-			     st->refresh_started ? "fresh, old by age: refresh "
-			     "started, detached" : "fresh");
+			     st->refresh_due ? "fresh, old by age: refresh due" :
+			     "fresh");
 		break;
 	case SMBCACHE_REFRESHED:
 		m->refreshed = true;
@@ -924,6 +930,24 @@ static int monitor_cycle(struct monitor *m, TALLOC_CTX *mem_ctx)
 	return 0;
 }
 
+/*
+ * The cache answered but is old by age alone: refresh it in the
+ * background, now that the cycle's checks are done (whatever they
+ * found).  Its outcome is the next cycle's news.
+ */
+static void monitor_refresh_detached(struct monitor *m, TALLOC_CTX *mem_ctx)
+{
+	struct deadline dl = monitor_testparm_deadline(m);
+	struct smbcache_opts o = monitor_cache_opts(m, &dl);
+	int ret = smbcache_start_refresh(mem_ctx, &o);
+
+	monitor_step(m, "smb.conf cache", MONITOR_STEP_OK, NULL,
+		     ret == 0 ? "refresh started, detached" :
+		     ret == EALREADY ? "refresh running already" :
+		     talloc_asprintf(mem_ctx, "refresh not started: %s",
+				     strerror(ret)));
+}
+
 int monitor_run(TALLOC_CTX *mem_ctx, const struct monitor_opts *opts,
 		const struct port_checker *const *table,
 		struct monitor_result **res)
@@ -962,6 +986,9 @@ int monitor_run(TALLOC_CTX *mem_ctx, const struct monitor_opts *opts,
 
 	m->res->verdict = MONITOR_HEALTHY;
 	(void)monitor_cycle(m, tmp_ctx);
+	if (m->refresh_due) {
+		monitor_refresh_detached(m, tmp_ctx);
+	}
 
 	m->res->ms = util_now_ms() - m->start_ms;
 	m->res->log = talloc_strdup(m->res, clog_text());

@@ -1259,11 +1259,7 @@ static void smbcache_detached(const struct smbcache_opts *opts)
 	_exit(0);
 }
 
-/*
- * Start a detached refresh, unless one is running (its lock is held).
- * @return 0 when started, EALREADY when one runs, or an errno
- */
-static int smbcache_detach(TALLOC_CTX *mem_ctx,
+int smbcache_start_refresh(TALLOC_CTX *mem_ctx,
 			   const struct smbcache_opts *opts)
 {
 	char *lock = talloc_asprintf(mem_ctx, "%s/" SMBCACHE_LOCK,
@@ -1324,7 +1320,10 @@ static int smbcache_settle(TALLOC_CTX *tmp_ctx, TALLOC_CTX *mem_ctx,
 					  st)) {
 			st->source = SMBCACHE_OLD_CACHE;
 		}
-		if (age_due && smbcache_detach(tmp_ctx, opts) == 0) {
+		if (age_due && opts->refresh_later) {
+			st->refresh_due = true;
+		} else if (age_due &&
+			   smbcache_start_refresh(tmp_ctx, opts) == 0) {
 			st->refresh_started = true;
 		}
 		return 0;

@@ -33,6 +33,8 @@ struct smbcache_status {
 	enum smbcache_source source;
 	bool refresh_started;	/* the cache was old by age alone: served,
 				 * and a detached refresh started */
+	bool refresh_due;	/* the same with opts->refresh_later: the
+				 * caller starts it (smbcache_start_refresh()) */
 	bool timed_out;		/* the failed refresh timed out */
 	char *testparm_err;	/* the failed refresh's stderr, or NULL */
 	bool cache_unwritable;	/* could not write the cache */
@@ -53,6 +55,10 @@ struct smbcache_opts {
 					 * (CTDB_SAMBA_CHECK_TIMEOUT) */
 	bool defer_check;		/* leave the check of smb.conf's
 					 * files to the share prober */
+	bool refresh_later;		/* a refresh due to age alone is
+					 * left to the caller (refresh_due),
+					 * to start once its own work is
+					 * done */
 };
 
 /**
@@ -97,5 +103,16 @@ int smbcache_load(TALLOC_CTX *mem_ctx, const struct smbcache_opts *opts,
  */
 int smbcache_checked(TALLOC_CTX *mem_ctx, const struct smbcache_opts *opts,
 		     struct smbconf **conf, struct smbcache_status *st);
+
+/**
+ * @brief Start a detached refresh of the cache (own session, not waited
+ * for, killed after opts->refresh_seconds; its failure is reported by
+ * the next smbcache_load()), unless one runs already (its lock is
+ * held).  smbcache_load() calls it for a cache old by age alone, unless
+ * opts->refresh_later leaves that to the caller.
+ * @return 0 when started, EALREADY when one runs, or an errno
+ */
+int smbcache_start_refresh(TALLOC_CTX *mem_ctx,
+			   const struct smbcache_opts *opts);
 
 #endif

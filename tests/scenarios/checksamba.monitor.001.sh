@@ -50,6 +50,17 @@ simple_test
 check "testparm ran, after the run" until_calls $((n + 1))
 check "the cache is young again" \
 	[ -n "$(find "$STATE/smb.conf.cache" -newermt '-30 seconds')" ]
+# the refresh starts once the checks are done, not while they run
+touch -d '-120 seconds' "$STATE/smb.conf.cache"
+out=$("$CTDB_FRONTEND" checksamba -v 2>&1)
+steps=$(printf '%s\n' "$out" | sed -n 's/^checksamba: \([^:]*: [^(]*\) (.*/\1/p')
+check "the cache step says it is due" \
+	grep -qx 'smb.conf cache: fresh, old by age: refresh due' <<<"$steps"
+check "started after the last check" [ "$(printf '%s\n' "$steps" |
+	grep -v '^healthy' | tail -n 1)" = \
+	"smb.conf cache: refresh started, detached" ]
+printf '%s\n' "$out" | grep -q 'refresh started, detached' || printf '%s\n' "$out"
+check "testparm ran again" until_calls $((n + 2))
 unset CTDB_SAMBA_CACHE_MAX_AGE
 
 define_test "include = registry: the maximum age applies by default"
