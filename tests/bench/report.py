@@ -103,7 +103,11 @@ def main():
     d["wrapper_wall_ratio"] = ratio(s_med, med("wrapper_warm"))
     d["wrapper_cpu_ratio"] = ratio(s_cpu, cpu("wrapper_warm"))
     d["wrapper_over_floor"] = ratio(med("wrapper_warm"), f_med)
-    d["expired_over_warm"] = ratio(med("ours_expired"), w_med)
+    # against the warm cycle paced the same way (1.2 s apart), when
+    # measured; back-to-back warm runs are cache-hot
+    d["expired_over_warm_b2b"] = ratio(med("ours_expired"), w_med)
+    d["expired_over_warm"] = ratio(med("ours_expired"),
+                                   med("ours_warm_paced") or w_med)
     row = "| %-52s | %10s | %10s | %6s | %8s | %8s | %8s |"
     p("1. Healthy monitor cycle (2 shares, 2 ports, real smbd)")
     p(row % ("command", "median", "CPU/run", "runs", "x wall", "x CPU",
@@ -118,6 +122,9 @@ def main():
              d["wrapper_wall_ratio"], d["wrapper_cpu_ratio"]),
             ("ours_warm", "ctdb checksamba --managed, warm cache",
              d["cycle_wall_ratio"], d["cycle_cpu_ratio"]),
+            ("ours_warm_paced", "same, runs 1.2 s apart",
+             ratio(s_med, med("ours_warm_paced")),
+             ratio(s_cpu, cpu("ours_warm_paced"))),
             ("ours_expired", "same, cache old by age (refresh detached)",
              ratio(s_med, med("ours_expired")),
              ratio(s_cpu, cpu("ours_expired"))),
@@ -127,7 +134,8 @@ def main():
             p(row % (label, ms(med(name)), ms(cpu(name)),
                      g(name)["runs"], rx(rm), rx(rc),
                      rx(ratio(med(name), f_med))))
-    p("(the cold run is the first cycle, or one after smb.conf changed)")
+    p("(the cold run is the first cycle, or one after smb.conf changed;")
+    p(" the paced and the old-by-age runs come 1.2 s apart)")
     p("")
 
     # 2: checktcpport
@@ -206,7 +214,8 @@ def main():
     er = d["expired_over_warm"]
     if er is not None:
         target("expired", "cache old by age <= 1.5x the warm cycle",
-               er <= 1.5, rx(er))
+               er <= 1.5, "%s (paced alike; %s of back-to-back runs)" %
+               (rx(er), rx(d["expired_over_warm_b2b"])))
     z0 = d["tcpport_stock_over_ours_0"]
     if z0 is not None:
         target("tcpport_0", "checktcpport not slower than stock at 0",
