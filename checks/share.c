@@ -400,11 +400,11 @@ static int share_records_write(TALLOC_CTX *mem_ctx, const char *state_dir,
  * SHARE_THREADS_FIRST; a thread costs more than a few stat()s of a
  * healthy directory), and when no answer has come for SHARE_STALL_MS
  * while paths are waiting, as many again (up to SHARE_THREADS_MAX): a
- * stat() stuck in the kernel holds one thread, the others go on.  Each thread claims
- * the next path, says so, stat()s it, and sends the answer together
- * with the claim of its next path: one write per path.  The parent
- * thus knows, at its deadline, which paths are stuck (claimed, not
- * answered) and by which thread.
+ * stat() stuck in the kernel holds one thread, the others go on.  Each
+ * thread claims the next path, says so, stat()s it, and sends the
+ * answer together with the claim of its next path: one write per path.
+ * The parent thus knows, at its deadline, which paths are stuck
+ * (claimed, not answered) and by which thread.
  */
 #define SHARE_THREADS_FIRST 4
 #define SHARE_PATHS_PER_THREAD 16
@@ -528,7 +528,6 @@ static int share_prober_child(struct probe_sink *sink, void *private_data)
 	if (want > SHARE_THREADS_FIRST) {
 		want = SHARE_THREADS_FIRST;
 	}
-
 	/*
 	 * A write after the parent has gone must end the writing thread,
 	 * not the child: a stuck thread must keep its record alive.

@@ -913,7 +913,7 @@ static bool smbcache_outcome_take(TALLOC_CTX *mem_ctx, TALLOC_CTX *err_ctx,
 
 /* A cache whose files are checked later (smbcache_checked()). */
 struct smbcache_pending {
-	struct share_look look;	/* first: st->look points here */
+	struct share_look look;	/* st->look points here */
 	struct smbcache_file *file;
 	struct stat sb;		/* the cache file's, for its age */
 };

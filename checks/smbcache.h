@@ -5,8 +5,10 @@
  * The cache file smb.conf.cache holds testparm -v -s's stdout behind a
  * header of '#' comment lines (so it stays a valid smb.conf) carrying
  * what else the checks need from that run: testparm's stderr lines,
- * the server role, and the path and identity (dev, inode, size, mtime,
- * ctime) of the smb.conf it loaded and of the files that includes.
+ * the server role, the path and identity (dev, inode, size, mtime,
+ * ctime) of the smb.conf it loaded, of the files that includes and of
+ * testparm, and a digest of the stdout (what the checks read of it),
+ * which is all a run with a fresh cache reads.
  */
 #ifndef CHECKS_SMBCACHE_H
 #define CHECKS_SMBCACHE_H
@@ -72,8 +74,10 @@ struct smbcache_opts {
  * cache is used as it is and a refresh is started detached (own
  * session, not waited for, one at a time, killed after
  * refresh_seconds); a detached refresh that failed is reported by the
- * next call as if that call had run it (SMBCACHE_OLD_CACHE).  On SMBCACHE_OLD_CACHE, *conf is the old cache; on
- * SMBCACHE_NONE, *conf is NULL.  No message is printed: the caller
+ * next call as if that call had run it (SMBCACHE_OLD_CACHE).  On
+ * SMBCACHE_OLD_CACHE, *conf is the old cache; on SMBCACHE_NONE, *conf
+ * is NULL.  A configuration read from the cache is its digest: it
+ * knows its share paths (probe_paths), not its shares.  No message is printed: the caller
  * words the WARNING or ERROR from @p st.
  * Call it before the run starts any thread: the walk of smb.conf's
  * includes runs in a probe child that allocates (checks/probe.h).
