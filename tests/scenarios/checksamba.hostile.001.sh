@@ -165,10 +165,11 @@ not_alive() { ! alive "$1"; }
 for sig in TERM INT HUP; do
 	rm -f "$STATE/smb.conf.cache"
 	# $run must be checksamba itself (exec), and bash starts background
-	# jobs with SIGINT ignored: perl (Essential in Debian) undoes that
-	# before its exec
+	# jobs with SIGINT ignored (and nohup SIGHUP): perl (Essential in
+	# Debian) undoes that before its exec
 	(exec env FAKE_TESTPARM_HANG=yes perl -e \
-		'$SIG{INT} = "DEFAULT"; exec { $ARGV[0] } @ARGV or exit 127' \
+		'$SIG{INT} = $SIG{HUP} = "DEFAULT";
+		exec { $ARGV[0] } @ARGV or exit 127' \
 		"$CTDB_FRONTEND" checksamba --timeout 30 >/dev/null 2>&1) &
 	run=$!
 	child=""
