@@ -436,18 +436,30 @@ static int monitor_smbconf_checked(struct monitor *m, TALLOC_CTX *mem_ctx)
 static int monitor_probe_early(struct monitor *m, TALLOC_CTX *mem_ctx)
 {
 	struct monitor_probed *p = talloc_zero(mem_ctx, struct monitor_probed);
+	/*
+	 * The look gets what testparm would (smb.conf on a hung file
+	 * system must leave the later checks their time, as a refresh
+	 * that times out does); the share paths get the run's deadline.
+	 */
+	struct deadline look_dl = monitor_testparm_deadline(m);
 
 	if (p == NULL) {
 		return monitor_fail_errno(m, "share check",
 					  MONITOR_FAIL_SHARE_ERRNO, ENOMEM);
 	}
+	m->unchecked.look->dl = &look_dl;
 	p->err = share_paths(p, m->conf, &p->paths, &p->npaths);
 	if (p->err == 0) {
 		p->err = share_probe_look(p, m->state_dir, p->paths,
 					  p->npaths, m->unchecked.look, &m->dl,
 					  &p->fail);
 	}
-	m->probed = p;
+	/* the cache's paths count when the cache is confirmed, or cannot
+	 * be (the old cache it is, then) */
+	if (m->unchecked.look->answer == SHARE_LOOK_YES ||
+	    m->unchecked.look->answer == SHARE_LOOK_LATE) {
+		m->probed = p;
+	}
 	return monitor_smbconf_checked(m, mem_ctx);
 }
 

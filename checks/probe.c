@@ -4,10 +4,11 @@
  * All the children of a set write to one pipe, in frames of at most
  * PIPE_BUF bytes (a write that small is atomic, so frames never mix):
  * "INDEX LEN" (two uint32_t) and LEN bytes of findings.  A child whose
- * work is complete ends with a frame of length PROBE_FRAME_DONE.  The
- * parent trusts the pipe, not the exit status (tools such as valgrind
- * rewrite a child's exit status): a child that exits without that frame
- * did not finish.  One pipe serves hundreds of probes without hundreds
+ * work is complete ends with a frame of length PROBE_FRAME_DONE, or
+ * PROBE_FRAME_LEAVE when a thread of it stays stuck (it cannot exit
+ * yet, and is not waited for).  The parent trusts the pipe, not the
+ * exit status (tools such as valgrind rewrite a child's exit status):
+ * a child that exits without that frame did not finish.  One pipe serves hundreds of probes without hundreds
  * of descriptors.
  */
 #include <errno.h>
@@ -25,8 +26,9 @@
 #include "checks/probe.h"
 #include "checks/run.h"
 
-/* The length of the frame that says "complete". */
+/* The lengths of the frames that say "complete" (and "leave me"). */
 #define PROBE_FRAME_DONE UINT32_MAX
+#define PROBE_FRAME_LEAVE (UINT32_MAX - 1)
 /* How often, at most, we look for exits (answers wake us at once). */
 #define PROBE_POLL_MAX_MS 20
 /* What the parent reads at once. */
@@ -42,18 +44,18 @@ _Static_assert(PROBE_SINK_BUF + 2 * sizeof(struct probe_frame) <= PIPE_BUF,
 	       "a flush must be one atomic write");
 
 /*
- * Write the buffered findings of @p sink as one frame and, with
- * @p done, the closing frame after them: one writev() of at most
- * PIPE_BUF bytes, which a blocking pipe takes whole or not at all
- * (EINTR), never in part.
+ * Write the buffered findings of @p sink as one frame and, unless
+ * @p closing is 0, the closing frame of that length after them: one
+ * writev() of at most PIPE_BUF bytes, which a blocking pipe takes
+ * whole or not at all (EINTR), never in part.
  */
-static int probe_flush(struct probe_sink *sink, bool done)
+static int probe_flush(struct probe_sink *sink, uint32_t closing)
 {
 	struct probe_frame data = {
 		.index = sink->index, .len = (uint32_t)sink->len,
 	};
 	struct probe_frame end = {
-		.index = sink->index, .len = PROBE_FRAME_DONE,
+		.index = sink->index, .len = closing,
 	};
 	struct iovec iov[3];
 	size_t total = 0;
@@ -64,7 +66,7 @@ static int probe_flush(struct probe_sink *sink, bool done)
 		iov[n++] = (struct iovec) { &data, sizeof(data) };
 		iov[n++] = (struct iovec) { sink->buf, sink->len };
 	}
-	if (done) {
+	if (closing != 0) {
 		iov[n++] = (struct iovec) { &end, sizeof(end) };
 	}
 	if (n == 0) {
@@ -121,7 +123,7 @@ int probe_write(struct probe_sink *sink, const void *buf, size_t len)
 		p += n;
 		len -= n;
 		if (sink->len == sizeof(sink->buf)) {
-			ret = probe_flush(sink, false);
+			ret = probe_flush(sink, 0);
 			if (ret != 0) {
 				return ret;
 			}
@@ -175,9 +177,10 @@ static void probe_child(struct probe_sink *sink, int devnull,
 		}
 	}
 	ret = job->fn(sink, job->private_data);
-	if (ret == 0) {
+	if (ret == 0 || ret == PROBE_COMPLETE_LEAVE) {
 		/* what is buffered, and "complete", in one write */
-		ret = probe_flush(sink, true);
+		ret = probe_flush(sink, ret == 0 ? PROBE_FRAME_DONE :
+				  PROBE_FRAME_LEAVE);
 	}
 	/* no exit(): the caller's stdio buffers and atexit work are not ours */
 	_exit(ret == 0 ? 0 : 1);
@@ -266,7 +269,8 @@ static int probe_read_frames(TALLOC_CTX *mem_ctx, struct probe_reader *rd,
 			int ret = 0;
 
 			memcpy(&f, rd->buf + off, sizeof(f));
-			dlen = f.len == PROBE_FRAME_DONE ? 0 : f.len;
+			dlen = f.len == PROBE_FRAME_DONE ||
+			       f.len == PROBE_FRAME_LEAVE ? 0 : f.len;
 			if (rd->len - off - sizeof(f) < dlen) {
 				break;
 			}
@@ -276,6 +280,11 @@ static int probe_read_frames(TALLOC_CTX *mem_ctx, struct probe_reader *rd,
 			if (s != NULL && !s->done && !s->failed) {
 				if (f.len == PROBE_FRAME_DONE) {
 					s->done = true;
+				} else if (f.len == PROBE_FRAME_LEAVE) {
+					/* complete; its end is not ours
+					 * to wait for */
+					s->done = true;
+					s->running = false;
 				} else {
 					ret = probe_slot_add(
 						mem_ctx, s, jobs[f.index].pid,
@@ -415,6 +424,10 @@ static int probe_collect(TALLOC_CTX *mem_ctx, struct probe_reader *rd,
 					end_ms);
 		if (ret != 0) {
 			break;
+		}
+		/* a child that said "complete, leave me" runs no more */
+		for (running = 0, i = 0; i < njobs; i++) {
+			running += slots[i].running ? 1 : 0;
 		}
 		left = end_ms - util_now_ms();
 		if (running == 0 || left <= 0) {

@@ -54,9 +54,13 @@ struct probe_sink {
  * that the process has no other thread, and probe_run_many() checks
  * that promise before it forks (EDEADLK when it is broken).
  *
- * @return 0 when the work is complete, anything else when it failed
+ * @return 0 when the work is complete, PROBE_COMPLETE_LEAVE when it is
+ *         complete but a thread of the child stays stuck in the kernel
+ *         (the child cannot exit yet: it is left behind, not waited
+ *         for and not killed), anything else when it failed
  */
 typedef int (*probe_fn)(struct probe_sink *sink, void *private_data);
+#define PROBE_COMPLETE_LEAVE (-1)
 
 /**
  * @brief In a probe child: write @p len bytes of findings, in frames
@@ -80,7 +84,9 @@ int probe_write_frame(const struct probe_sink *sink, const void *buf,
 
 enum probe_state {
 	PROBE_NOT_STARTED,	/* not forked (an earlier fork failed) */
-	PROBE_DONE,		/* fn completed: out holds its findings */
+	PROBE_DONE,		/* fn completed: out holds its findings
+				 * (after PROBE_COMPLETE_LEAVE the child
+				 * is left running, unreaped) */
 	PROBE_FAILED,		/* ended without completing (fn failed, it
 				 * was killed, it wrote too much) */
 	PROBE_LATE,		/* no answer by the deadline */

@@ -416,6 +416,7 @@ enum share_kind {
 	SHARE_BEGIN = 1,	/* thread tid starts probing the path */
 	SHARE_DIR = 2,		/* the path is a directory */
 	SHARE_NOT_DIR = 3,	/* it is not, or stat() failed */
+	SHARE_GIVEN_UP = 4,	/* the look, past its deadline: left */
 };
 
 /* What the prober writes: frames of one or two notes. */
@@ -435,6 +436,10 @@ struct share_prober {
 				 * SHARE_TODO_LOOK */
 	size_t ntodo;
 	const struct share_look *look;
+	int64_t look_end_ms;	/* when the look is given up (INT64_MAX:
+				 * never) */
+	atomic_uint look_kind;	/* its answer (SHARE_DIR, SHARE_NOT_DIR),
+				 * 0 while it has none */
 	const struct probe_sink *sink;
 	atomic_size_t next;	/* the next todo entry to claim */
 	atomic_size_t answered;
@@ -480,6 +485,13 @@ static void *share_worker(void *arg)
 		/* after the parent has gone: EPIPE, and this thread ends */
 		ret = probe_write_frame(sp->sink, note, n * sizeof(note[0]));
 		atomic_fetch_add(&sp->answered, 1);
+		if (sp->todo[note[0].index] == SHARE_TODO_LOOK) {
+			/* the main thread acts on it at once */
+			pthread_mutex_lock(&sp->lock);
+			atomic_store(&sp->look_kind, kind);
+			pthread_cond_signal(&sp->cond);
+			pthread_mutex_unlock(&sp->lock);
+		}
 	}
 	pthread_mutex_lock(&sp->lock);
 	if (ret != 0 && sp->err == 0) {
@@ -509,10 +521,34 @@ static unsigned share_prober_grow(struct share_prober *sp,
 	return started;
 }
 
+/* Only the look is left unanswered, and its deadline has passed. */
+static bool share_prober_look_overdue(struct share_prober *sp)
+{
+	return sp->look != NULL && atomic_load(&sp->look_kind) == 0 &&
+	       atomic_load(&sp->answered) + 1 >= sp->ntodo &&
+	       util_now_ms() >= sp->look_end_ms;
+}
+
+/* The CLOCK_MONOTONIC time @p ms (> 0) from now. */
+static void share_abs_time(struct timespec *ts, int64_t ms)
+{
+	clock_gettime(CLOCK_MONOTONIC, ts);
+	ts->tv_sec += ms / 1000;
+	ts->tv_nsec += (ms % 1000) * 1000000L;
+	if (ts->tv_nsec >= 1000000000L) {
+		ts->tv_sec++;
+		ts->tv_nsec -= 1000000000L;
+	}
+}
+
 /*
  * The prober child's main thread: starts the threads, adds more when
  * they stall, and returns when every thread has ended (a thread stuck
- * in the kernel keeps it waiting, and so keeps the child alive).
+ * in the kernel keeps it waiting, and so keeps the child alive), or
+ * when only the look is left past its deadline: the look is then given
+ * up (PROBE_COMPLETE_LEAVE: the child completes, and stays behind until
+ * that thread can end); or when the look says no (the cache the paths
+ * came from is out of date: the caller probes the new ones).
  */
 static int share_prober_child(struct probe_sink *sink, void *private_data)
 {
@@ -521,6 +557,9 @@ static int share_prober_child(struct probe_sink *sink, void *private_data)
 	pthread_condattr_t cattr;
 	pthread_attr_t attr;
 	unsigned started = 0;
+	bool given_up = false;	/* the look, past its deadline */
+	bool stale = false;	/* the look said no */
+	bool left = false;	/* threads still running */
 	/* a thread per SHARE_PATHS_PER_THREAD paths to begin with */
 	unsigned want = sp->ntodo / SHARE_PATHS_PER_THREAD + 1;
 	int err;
@@ -558,17 +597,35 @@ static int share_prober_child(struct probe_sink *sink, void *private_data)
 		if (sp->active == 0) {
 			break;
 		}
+		if (share_prober_look_overdue(sp)) {
+			given_up = true;
+			break;
+		}
+		if (atomic_load(&sp->look_kind) == SHARE_NOT_DIR) {
+			/* the caller's paths are out of date: it will not
+			 * wait for them, and neither do we */
+			stale = true;
+			break;
+		}
 		if (atomic_load(&sp->next) >= sp->ntodo) {
-			/* all claimed: wait for the threads, however long */
-			pthread_cond_wait(&sp->cond, &sp->lock);
+			/*
+			 * all claimed: wait for the threads to end, however
+			 * long; a pending look's deadline wakes us too
+			 */
+			int64_t look_left = sp->look_end_ms - util_now_ms();
+
+			if (sp->look == NULL ||
+			    atomic_load(&sp->look_kind) != 0 ||
+			    sp->look_end_ms == INT64_MAX || look_left <= 0) {
+				pthread_cond_wait(&sp->cond, &sp->lock);
+			} else {
+				share_abs_time(&ts, look_left);
+				(void)pthread_cond_timedwait(&sp->cond,
+							     &sp->lock, &ts);
+			}
 			continue;
 		}
-		clock_gettime(CLOCK_MONOTONIC, &ts);
-		ts.tv_nsec += SHARE_STALL_MS * 1000000L;
-		if (ts.tv_nsec >= 1000000000L) {
-			ts.tv_sec++;
-			ts.tv_nsec -= 1000000000L;
-		}
+		share_abs_time(&ts, SHARE_STALL_MS);
 		if (pthread_cond_timedwait(&sp->cond, &sp->lock, &ts) ==
 			    ETIMEDOUT &&
 		    atomic_load(&sp->answered) == seen) {
@@ -577,7 +634,17 @@ static int share_prober_child(struct probe_sink *sink, void *private_data)
 		}
 	}
 	err = sp->err;
+	left = sp->active > 0;
 	pthread_mutex_unlock(&sp->lock);
+	if (err == 0 && given_up) {
+		struct share_note note = { 0, SHARE_GIVEN_UP, 0 };
+
+		err = probe_write_frame(sink, &note, sizeof(note));
+	}
+	if (err == 0 && (given_up || (stale && left))) {
+		/* threads are left, maybe stuck: do not wait for us */
+		err = PROBE_COMPLETE_LEAVE;
+	}
 	return err;
 }
 
@@ -657,6 +724,10 @@ static int share_set_todo(TALLOC_CTX *mem_ctx, struct share_set *set)
 	set->sp.paths = set->paths;
 	set->sp.todo = set->todo;
 	set->sp.look = set->look;
+	set->sp.look_end_ms = INT64_MAX;
+	if (set->look != NULL && set->look->dl != NULL) {
+		set->sp.look_end_ms = set->look->dl->end_ms;
+	}
 	set->job = (struct probe_job) {
 		.fn = share_prober_child, .private_data = &set->sp,
 	};
@@ -680,6 +751,10 @@ static void share_set_notes(struct share_set *set)
 		if (n.kind == SHARE_BEGIN) {
 			set->tid[n.index] = n.tid;
 		} else if (n.kind == SHARE_DIR || n.kind == SHARE_NOT_DIR) {
+			set->answer[n.index] = (uint8_t)n.kind;
+		} else if (n.kind == SHARE_GIVEN_UP &&
+			   set->answer[n.index] == 0) {
+			/* an answer that came after all the same wins */
 			set->answer[n.index] = (uint8_t)n.kind;
 		}
 	}
@@ -775,6 +850,8 @@ static enum share_look_answer share_set_look(const struct share_set *set)
 		return SHARE_LOOK_YES;
 	case SHARE_NOT_DIR:
 		return SHARE_LOOK_NO;
+	case SHARE_GIVEN_UP:
+		return SHARE_LOOK_LATE;
 	default:
 		return set->job.state == PROBE_LATE ? SHARE_LOOK_LATE :
 						      SHARE_LOOK_LOST;
@@ -818,11 +895,11 @@ int share_probe_look(TALLOC_CTX *mem_ctx, const char *state_dir,
 	if (ret == 0) {
 		ret = share_set_record(tmp_ctx, state_dir, &set);
 	}
-	if (ret == 0) {
-		ret = share_set_failure(mem_ctx, &set, fail);
-	}
 	if (ret == 0 && look != NULL) {
 		look->answer = share_set_look(&set);
+	}
+	if (ret == 0) {
+		ret = share_set_failure(mem_ctx, &set, fail);
 	}
 	talloc_free(tmp_ctx);
 	return ret;

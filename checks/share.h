@@ -68,6 +68,14 @@ enum share_look_answer {
 struct share_look {
 	bool (*fn)(const void *private_data);
 	const void *private_data;
+	/*
+	 * When the look has not answered by this deadline (NULL: the
+	 * probe's own) and every path has, the prober gives it up and
+	 * completes without it: the caller gets SHARE_LOOK_LATE then
+	 * instead of waiting out the probe's deadline, and the prober is
+	 * left behind with the stuck look (checks/probe.h).
+	 */
+	const struct deadline *dl;
 	enum share_look_answer answer;	/* set by share_probe_look() */
 };
 
@@ -75,8 +83,11 @@ struct share_look {
  * @brief share_probe(), with @p look taken by the same prober child.
  * A look that does not answer in time is not recorded (the next run
  * takes it again).  With no paths at all, the prober takes the look
- * alone.
+ * alone.  When the look says no (SHARE_LOOK_NO), the prober does not
+ * wait for the paths it has not answered yet: the caller must not
+ * judge them (the return may then be EIO).
  * @return as share_probe(); look->answer is set whenever 0 is returned
+ *         and when the paths could not be judged (EIO)
  */
 int share_probe_look(TALLOC_CTX *mem_ctx, const char *state_dir,
 		     const char *const *paths, size_t npaths,

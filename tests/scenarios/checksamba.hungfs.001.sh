@@ -185,6 +185,10 @@ if [ $((t1 - t0)) -gt 5000 ]; then
 	finish
 	exit 1
 fi
+# smb.conf had just changed (the cache's check says so): testparm got
+# its time before the shares were waited for, no "timed out" WARNING
+check "no cache WARNING on the way" \
+	test ! -e "$STATE/smb.conf.cache.warned"
 release
 until_stuck 0
 rm -f "$STATE/share_probes"
@@ -234,4 +238,32 @@ required_result 1 \
 timed_test $((2000 + slack_ms)) "${STATE_ARGS[@]}" --timeout 2
 check "ten stuck probes" [ "$(stuck_probes)" -eq 10 ]
 release
+check "every stuck probe ended" until_stuck 0
+
+# no line of share_probes names @p path
+not_alive_record() {
+	! grep -qF "$1" "$STATE/share_probes" 2>/dev/null
+}
+
+define_test "an include on a hung file system: the old cache, time left"
+# healthy shares only, and smb.conf includes a file of the hung mount
+sed -i "/^\[hung/,/\/hang\$/d" "$FAKE_SMBCONF"
+smbconf_global "include = $MNT/d30/hang.conf"
+touch -d '-5 seconds' "$FAKE_SMBCONF"
+sleep 0.2
+ok_null
+timed_test 5000 "${STATE_ARGS[@]}" --timeout 8
+check "smb.conf's include recorded" \
+	grep -q "$MNT/d30/hang.conf\$" "$STATE/smb.conf.cache"
+hang
+# the check of smb.conf's files is given up when testparm's time is up
+# (8 s less 2 s), not at the run's deadline: the checks after it keep
+# their time
+required_result 0 \
+	"WARNING: smb.conf cache update timed out - using old cache file"
+timed_test $((6000 + slack_ms)) "${STATE_ARGS[@]}" --timeout 8
+check "it did wait for the look ($elapsed ms)" [ "$elapsed" -ge 5900 ]
+check "no record of it" not_alive_record "$MNT/d30/hang.conf"
+release
+check "every stuck probe ended" until_stuck 0
 finish

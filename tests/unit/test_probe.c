@@ -126,6 +126,47 @@ static int late_then_write(struct probe_sink *sink, void *private_data)
 	return write_forever(sink, private_data);
 }
 
+/* Complete, but with a thread stuck (as it would say): leave me. */
+static int complete_leave(struct probe_sink *sink, void *private_data)
+{
+	int ret = probe_write(sink, "kept", 4);
+
+	return ret == 0 ? PROBE_COMPLETE_LEAVE : ret;
+}
+
+/*
+ * A child that completes with PROBE_COMPLETE_LEAVE hands back its
+ * findings and is not waited for: it is left unreaped (a thread of a
+ * real one is stuck in the kernel, so it could not be reaped yet), and
+ * not killed, even by probe_run().
+ */
+static void test_complete_leave(void **state)
+{
+	TALLOC_CTX *ctx = talloc_new(NULL);
+	struct probe_job job = { .fn = complete_leave };
+	struct deadline dl;
+	char *out = NULL;
+	int wst = 0;
+
+	deadline_init_ms(&dl, 10000);
+	assert_int_equal(probe_run_many(ctx, &job, 1, &dl, true), 0);
+	assert_int_equal(job.state, PROBE_DONE);
+	assert_string_equal(job.out, "kept");
+	/* ours to reap: it ended by itself, not by a signal */
+	assert_int_equal(waitpid(job.pid, &wst, 0), job.pid);
+	assert_true(WIFEXITED(wst));
+	assert_int_equal(WEXITSTATUS(wst), 0);
+	assert_no_children();
+
+	assert_int_equal(probe_run(ctx, complete_leave, NULL, false, &dl,
+				   &out, NULL), 0);
+	assert_string_equal(out, "kept");
+	assert_true(waitpid(-1, &wst, 0) > 0);
+	assert_true(WIFEXITED(wst));
+	assert_no_children();
+	talloc_free(ctx);
+}
+
 /* Many children at once, outputs of every size, none mixed up. */
 static void test_many_outputs(void **state)
 {
@@ -397,6 +438,7 @@ int main(void)
 		cmocka_unit_test(test_many_outputs),
 		cmocka_unit_test(test_failures),
 		cmocka_unit_test(test_late),
+		cmocka_unit_test(test_complete_leave),
 		cmocka_unit_test(test_late_writer_ends),
 		cmocka_unit_test(test_grace),
 		cmocka_unit_test(test_needs_heap),

@@ -571,20 +571,68 @@ static void test_probe_look(void **state)
 
 	hung = hung_mount(ctx, e);
 	if (hung != NULL) {
+		struct deadline look_dl;
 		int64_t t0 = util_now_ms();
 
-		/* the look hangs: late; the paths still answer */
+		/* the look hangs: late at the probe's deadline; the
+		 * paths still answer */
 		look.private_data = hung;
 		assert_int_equal(probe_look(ctx, e->state, paths, 2, &look,
 					    HANG_MS, &fail), 0);
+		assert_true(util_now_ms() - t0 >= HANG_MS - 10);
 		assert_true(util_now_ms() - t0 < HANG_MS + 1000);
 		assert_int_equal(look.answer, SHARE_LOOK_LATE);
 		assert_null(fail);
 		/* no record of it: the next run looks again */
 		text = read_text(ctx, probes);
 		assert_true(text == NULL || strstr(text, "/hung") == NULL);
+
+		/*
+		 * With a deadline of its own, the look is given up then,
+		 * once the paths have answered: the probe ends long
+		 * before its own deadline, the prober left behind
+		 */
+		deadline_init_ms(&look_dl, 100);
+		look.dl = &look_dl;
+		t0 = util_now_ms();
+		assert_int_equal(probe_look(ctx, e->state, paths, 2, &look,
+					    20000, &fail), 0);
+		assert_true(util_now_ms() - t0 >= 90);
+		assert_true(util_now_ms() - t0 < 5000);
+		assert_int_equal(look.answer, SHARE_LOOK_LATE);
+		assert_null(fail);
+		/* ...but a path that is late too holds the probe to its
+		 * own deadline, and is the failure */
+		paths[2] = talloc_asprintf(ctx, "%s/path", hung);
+		deadline_init_ms(&look_dl, 50);
+		t0 = util_now_ms();
+		assert_int_equal(probe_look(ctx, e->state, paths, 3, &look,
+					    HANG_MS, &fail), 0);
+		assert_true(util_now_ms() - t0 >= HANG_MS - 10);
+		assert_int_equal(look.answer, SHARE_LOOK_LATE);
+		assert_non_null(fail);
+		assert_true(fail->hung);
+		assert_string_equal(fail->path, paths[2]);
+		/* a hung path, a look that answers: the look's answer */
+		paths[2] = talloc_asprintf(ctx, "%s/other", hung);
+		look.private_data = there;
+		look.dl = &look_dl;
+		deadline_init_ms(&look_dl, 50);
+		assert_int_equal(probe_look(ctx, e->state, paths, 3, &look,
+					    HANG_MS, &fail), 0);
+		assert_int_equal(look.answer, SHARE_LOOK_YES);
+		assert_non_null(fail);
+		assert_true(fail->hung);
+		/* the look says no: the hung path is not waited for */
+		paths[2] = talloc_asprintf(ctx, "%s/third", hung);
+		look.private_data = mkpath(ctx, e, "nonesuch");
+		t0 = util_now_ms();
+		(void)probe_look(ctx, e->state, paths, 3, &look, 20000, &fail);
+		assert_true(util_now_ms() - t0 < 5000);
+		assert_int_equal(look.answer, SHARE_LOOK_NO);
+		look.dl = NULL;
 		hung_unmount(e);
-		/* the prober, set free, ends: reap it */
+		/* the probers, set free, end: reap them */
 		while (waitpid(-1, NULL, 0) > 0) {
 		}
 	}
