@@ -613,14 +613,6 @@ static bool smbcache_field(const char *line, const char *prefix,
 	return true;
 }
 
-/* Replace the string *field of @p c by a copy of @p value.  0, ENOMEM. */
-static int smbcache_set(struct smbconf *c, char **field, const char *value)
-{
-	TALLOC_FREE(*field);
-	*field = talloc_strdup(c, value);
-	return *field == NULL ? ENOMEM : 0;
-}
-
 /*
  * One header line into the digest @p c, when it is part of it (other
  * lines, from a later version say, are left alone).
@@ -641,19 +633,19 @@ static int smbcache_parse_digest(struct smbconf *c, const char *line)
 		return util_strv_add(c, &c->stderr_lines, &c->nstderr, v);
 	}
 	if (smbcache_field(line, "# config ", &v)) {
-		return smbcache_set(c, &c->config_file, v);
+		return smbconf_set(c, &c->config_file, v);
 	}
 	if (smbcache_field(line, "# role ", &v)) {
-		return smbcache_set(c, &c->server_role, v);
+		return smbconf_set(c, &c->server_role, v);
 	}
 	if (smbcache_field(line, "# security ", &v)) {
-		return smbcache_set(c, &c->security, v);
+		return smbconf_set(c, &c->security, v);
 	}
 	if (smbcache_field(line, "# smb ports ", &v)) {
-		return smbcache_set(c, &c->smb_ports, v);
+		return smbconf_set(c, &c->smb_ports, v);
 	}
 	if (smbcache_field(line, "# transports ", &v)) {
-		return smbcache_set(c, &c->transports, v);
+		return smbconf_set(c, &c->transports, v);
 	}
 	return 0;
 }

@@ -130,8 +130,7 @@ static int smbconf_parse_err_line(struct smbconf *c, const char *line)
 	return util_strv_add(c, &c->stderr_lines, &c->nstderr, line);
 }
 
-/* Replace the string *field of @p c by a copy of @p value.  0, ENOMEM. */
-static int smbconf_set(struct smbconf *c, char **field, const char *value)
+int smbconf_set(struct smbconf *c, char **field, const char *value)
 {
 	TALLOC_FREE(*field);
 	*field = talloc_strdup(c, value);

@@ -105,6 +105,13 @@ size_t smbconf_dirty_stderr(TALLOC_CTX *mem_ctx, const struct smbconf *conf,
 			    char ***lines);
 
 /**
+ * @brief Replace the string *field of @p c (one of its own fields) by a
+ * talloc copy of @p value, a child of @p c.
+ * @return 0, or ENOMEM
+ */
+int smbconf_set(struct smbconf *c, char **field, const char *value);
+
+/**
  * @brief Compare smb.conf parameter names as Samba does: ignoring case
  * and white space ("SMB Ports" is "smbports" is "smb ports").
  */
