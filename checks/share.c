@@ -529,18 +529,6 @@ static bool share_prober_look_overdue(struct share_prober *sp)
 	       util_now_ms() >= sp->look_end_ms;
 }
 
-/* The CLOCK_MONOTONIC time @p ms (> 0) from now. */
-static void share_abs_time(struct timespec *ts, int64_t ms)
-{
-	clock_gettime(CLOCK_MONOTONIC, ts);
-	ts->tv_sec += ms / 1000;
-	ts->tv_nsec += (ms % 1000) * 1000000L;
-	if (ts->tv_nsec >= 1000000000L) {
-		ts->tv_sec++;
-		ts->tv_nsec -= 1000000000L;
-	}
-}
-
 /*
  * The prober child's main thread: starts the threads, adds more when
  * they stall, and returns when every thread has ended (a thread stuck
@@ -619,13 +607,13 @@ static int share_prober_child(struct probe_sink *sink, void *private_data)
 			    sp->look_end_ms == INT64_MAX || look_left <= 0) {
 				pthread_cond_wait(&sp->cond, &sp->lock);
 			} else {
-				share_abs_time(&ts, look_left);
+				util_monotonic_after(&ts, look_left);
 				(void)pthread_cond_timedwait(&sp->cond,
 							     &sp->lock, &ts);
 			}
 			continue;
 		}
-		share_abs_time(&ts, SHARE_STALL_MS);
+		util_monotonic_after(&ts, SHARE_STALL_MS);
 		if (pthread_cond_timedwait(&sp->cond, &sp->lock, &ts) ==
 			    ETIMEDOUT &&
 		    atomic_load(&sp->answered) == seen) {

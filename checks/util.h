@@ -11,6 +11,7 @@
 #include <stdint.h>
 #include <sys/types.h>
 #include <talloc.h>
+#include <time.h>
 
 /**
  * @brief Parse a plain decimal number: digits only, no sign, no
@@ -180,6 +181,12 @@ int util_write_text_in(TALLOC_CTX *mem_ctx, const char *dir,
 
 /** @brief Monotonic clock in milliseconds. */
 int64_t util_now_ms(void);
+
+/**
+ * @brief *ts = the CLOCK_MONOTONIC time @p ms (>= 0) from now: the end
+ * of a pthread_cond_timedwait() on a condition set to that clock.
+ */
+void util_monotonic_after(struct timespec *ts, int64_t ms);
 
 /* The run's one deadline (spec 3.5): every wait gets what is left. */
 struct deadline {

@@ -227,7 +227,6 @@ int winbind_ping(TALLOC_CTX *mem_ctx, const struct deadline *dl,
 	pthread_attr_t attr;
 	pthread_t tid;
 	struct timespec until;
-	int64_t left_ms;
 	bool done = false;
 	wbcErr err = WBC_ERR_UNKNOWN_FAILURE;
 	int ret;
@@ -247,14 +246,7 @@ int winbind_ping(TALLOC_CTX *mem_ctx, const struct deadline *dl,
 	s->lib = lib;
 
 	/* the wait ends at the deadline, on the condition's clock */
-	left_ms = deadline_left_ms(dl);
-	clock_gettime(CLOCK_MONOTONIC, &until);
-	until.tv_sec += left_ms / 1000;
-	until.tv_nsec += (left_ms % 1000) * 1000000;
-	if (until.tv_nsec >= 1000000000) {
-		until.tv_sec += 1;
-		until.tv_nsec -= 1000000000;
-	}
+	util_monotonic_after(&until, deadline_left_ms(dl));
 
 	ret = pthread_attr_init(&attr);
 	if (ret != 0) {
