@@ -306,23 +306,31 @@ static int probe_read_frames(TALLOC_CTX *mem_ctx, struct probe_reader *rd,
  * Reap every running child that has exited.  A child reaped without
  * its closing frame failed, unless the frame is still in the pipe: so
  * the caller reads after reaping, and judges after reading.
- * @return how many are still running
  */
-static size_t probe_reap_all(struct probe_job *jobs, struct probe_slot *slots,
-			     size_t njobs)
+static void probe_reap_all(struct probe_job *jobs, struct probe_slot *slots,
+			   size_t njobs)
+{
+	size_t i;
+
+	for (i = 0; i < njobs; i++) {
+		if (slots[i].running &&
+		    run_reap(jobs[i].pid, 0, NULL) != ETIMEDOUT) {
+			slots[i].running = false;
+		}
+	}
+}
+
+/*
+ * How many children still run: neither reaped nor done with
+ * PROBE_FRAME_LEAVE (those are not waited for).
+ */
+static size_t probe_running(const struct probe_slot *slots, size_t njobs)
 {
 	size_t running = 0;
 	size_t i;
 
 	for (i = 0; i < njobs; i++) {
-		if (!slots[i].running) {
-			continue;
-		}
-		if (run_reap(jobs[i].pid, 0, NULL) == ETIMEDOUT) {
-			running++;
-		} else {
-			slots[i].running = false;
-		}
+		running += slots[i].running ? 1 : 0;
 	}
 	return running;
 }
@@ -414,21 +422,19 @@ static int probe_collect(TALLOC_CTX *mem_ctx, struct probe_reader *rd,
 	int ret = 0;
 
 	for (;;) {
-		size_t running = probe_reap_all(jobs, slots, njobs);
 		struct pollfd p[2];
+		size_t running;
 		int64_t left;
 		nfds_t n = 0;
 		size_t i;
 
+		probe_reap_all(jobs, slots, njobs);
 		ret = probe_read_frames(mem_ctx, rd, jobs, slots, njobs,
 					end_ms);
 		if (ret != 0) {
 			break;
 		}
-		/* a child that said "complete, leave me" runs no more */
-		for (running = 0, i = 0; i < njobs; i++) {
-			running += slots[i].running ? 1 : 0;
-		}
+		running = probe_running(slots, njobs);
 		left = end_ms - util_now_ms();
 		if (running == 0 || left <= 0) {
 			break;
