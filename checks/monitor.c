@@ -454,6 +454,7 @@ static int monitor_probe_early(struct monitor *m, TALLOC_CTX *mem_ctx)
 					  p->npaths, m->unchecked.look, &m->dl,
 					  &p->fail);
 	}
+	m->unchecked.look->dl = NULL;	/* look_dl ends here */
 	/* the cache's paths count when the cache is confirmed, or cannot
 	 * be (the old cache it is, then) */
 	if (m->unchecked.look->answer == SHARE_LOOK_YES ||

@@ -77,8 +77,8 @@ struct smbcache_opts {
  * next call as if that call had run it (SMBCACHE_OLD_CACHE).  On
  * SMBCACHE_OLD_CACHE, *conf is the old cache; on SMBCACHE_NONE, *conf
  * is NULL.  A configuration read from the cache is its digest: it
- * knows its share paths (probe_paths), not its shares.  No message is printed: the caller
- * words the WARNING or ERROR from @p st.
+ * knows its share paths (probe_paths), not its shares.  No message is
+ * printed: the caller words the WARNING or ERROR from @p st.
  * Call it before the run starts any thread: the walk of smb.conf's
  * includes runs in a probe child that allocates (checks/probe.h).
  * @param[out] conf talloc child of @p mem_ctx
