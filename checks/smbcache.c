@@ -367,9 +367,39 @@ static char *smbcache_header_text(TALLOC_CTX *mem_ctx, const char *s)
 }
 
 /*
+ * Append the header line "PREFIX VALUE\n" to the talloc string @p text,
+ * with any line break in @p value written as '?'.  Returns the new
+ * string, NULL on ENOMEM (the old one is then left to its parent).
+ */
+static char *smbcache_line(char *text, const char *prefix, const char *value)
+{
+	char *v = smbcache_header_text(text, value);
+
+	if (v == NULL) {
+		return NULL;
+	}
+	text = talloc_asprintf_append_buffer(text, "%s%s\n", prefix, v);
+	if (text != NULL) {
+		talloc_free(v);
+	}
+	return text;
+}
+
+/* Append a header line per entry of @p lines (see smbcache_line()). */
+static char *smbcache_lines(char *text, const char *prefix,
+			    const char *const *lines, size_t n)
+{
+	size_t i;
+
+	for (i = 0; text != NULL && i < n; i++) {
+		text = smbcache_line(text, prefix, lines[i]);
+	}
+	return text;
+}
+
+/*
  * Append the "# file" / "# missing" lines for @p files to the talloc
- * string @p text.  Returns the new string, NULL on ENOMEM (the old one
- * is then left to its talloc parent).
+ * string @p text (see smbcache_line()).
  */
 static char *smbcache_files_text(char *text,
 				 const struct smbcache_fileid *files,
@@ -379,20 +409,16 @@ static char *smbcache_files_text(char *text,
 
 	for (i = 0; text != NULL && i < nfiles; i++) {
 		const struct smbcache_fileid *f = &files[i];
-		char *p = smbcache_header_text(text, f->path);
+		char prefix[128];
 
-		if (p == NULL) {
-			text = NULL;
-		} else if (f->missing) {
-			text = talloc_asprintf_append_buffer(text,
-							     "# missing %s\n",
-							     p);
+		if (f->missing) {
+			snprintf(prefix, sizeof(prefix), "# missing ");
 		} else {
-			text = talloc_asprintf_append_buffer(
-				text, "# file %llu %llu %llu %llu %llu %s\n",
-				f->dev, f->ino, f->size, f->mtime_ns,
-				f->ctime_ns, p);
+			snprintf(prefix, sizeof(prefix),
+				 "# file %llu %llu %llu %llu %llu ", f->dev,
+				 f->ino, f->size, f->mtime_ns, f->ctime_ns);
 		}
+		text = smbcache_line(text, prefix, f->path);
 	}
 	return text;
 }
@@ -780,37 +806,6 @@ static int smbcache_read(TALLOC_CTX *mem_ctx, const char *path,
 done:
 	talloc_free(tmp_ctx);
 	return ret;
-}
-
-/*
- * Append the header line "PREFIX VALUE\n" to the talloc string @p text,
- * with any line break in @p value written as '?'.  Returns the new
- * string, NULL on ENOMEM (the old one is then left to its parent).
- */
-static char *smbcache_line(char *text, const char *prefix, const char *value)
-{
-	char *v = smbcache_header_text(text, value);
-
-	if (v == NULL) {
-		return NULL;
-	}
-	text = talloc_asprintf_append_buffer(text, "%s%s\n", prefix, v);
-	if (text != NULL) {
-		talloc_free(v);
-	}
-	return text;
-}
-
-/* Append a header line per entry of @p lines (see smbcache_line()). */
-static char *smbcache_lines(char *text, const char *prefix,
-			    const char *const *lines, size_t n)
-{
-	size_t i;
-
-	for (i = 0; text != NULL && i < n; i++) {
-		text = smbcache_line(text, prefix, lines[i]);
-	}
-	return text;
 }
 
 /*
