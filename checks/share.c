@@ -589,9 +589,10 @@ static int share_prober_child(struct probe_sink *sink, void *private_data)
 			given_up = true;
 			break;
 		}
-		if (atomic_load(&sp->look_kind) == SHARE_NOT_DIR) {
+		if (atomic_load(&sp->look_kind) == SHARE_NOT_DIR &&
+		    atomic_load(&sp->answered) < sp->ntodo) {
 			/* the caller's paths are out of date: it will not
-			 * wait for them, and neither do we */
+			 * wait for those still out, and neither do we */
 			stale = true;
 			break;
 		}
