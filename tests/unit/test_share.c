@@ -535,6 +535,7 @@ static void test_probe_look(void **state)
 	char *hung = NULL;
 	char *text = NULL;
 	struct share_look look = { .fn = look_exists, .private_data = there };
+	int ret;
 
 	paths[0] = mkdir_in(ctx, e, "d1");
 	paths[1] = mkdir_in(ctx, e, "d2");
@@ -546,12 +547,20 @@ static void test_probe_look(void **state)
 	assert_null(fail);
 	assert_no_children();
 
-	/* the look says no: that is the look's answer, not a share's */
+	/*
+	 * the look says no: that is the look's answer, not a share's; the
+	 * prober does not wait for the paths then, so those it had not
+	 * answered yet are not judged (EIO), and it may be left behind
+	 * (PROBE_COMPLETE_LEAVE): reap it
+	 */
 	look.private_data = paths[2];
-	assert_int_equal(probe_look(ctx, e->state, paths, 2, &look, 10000,
-				    &fail), 0);
+	ret = probe_look(ctx, e->state, paths, 2, &look, 10000, &fail);
+	assert_true(ret == 0 || ret == EIO);
 	assert_int_equal(look.answer, SHARE_LOOK_NO);
 	assert_null(fail);
+	while (waitpid(-1, NULL, 0) > 0) {
+	}
+	assert_no_children();
 
 	/* a missing share is the failure, whatever the look says */
 	look.private_data = there;
